@@ -1,0 +1,11 @@
+#pragma once
+// One bind_<area>() per area, called from module.cpp's single PYBIND11_MODULE.
+
+#include <pybind11/pybind11.h>
+
+namespace ecgad::bindings {
+
+void bind_signal(pybind11::module_& m);
+void bind_model(pybind11::module_& m);
+
+}  // namespace ecgad::bindings

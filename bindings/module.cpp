@@ -1,0 +1,41 @@
+// ecgad._core: the compiled half of the Python package. The package python/ecgad re-exports it
+// with documented, input-checking wrappers; this module holds no algorithm of its own.
+#include <pybind11/pybind11.h>
+
+#include "bindings.hpp"
+#include "ecgad/error.hpp"
+#include "ecgad/version.hpp"
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "ecgad compiled core (use the ecgad package, not this module directly)";
+  m.attr("__version__") = ecgad::version_string;
+
+  // Exception classes: registered base first, as pybind11 tries the newest translator first.
+  static py::exception<ecgad::Error> error(m, "Error", PyExc_RuntimeError);
+  static py::exception<ecgad::InvalidArgument> invalid(m, "InvalidArgument", PyExc_ValueError);
+  static py::exception<ecgad::FormatError> format(m, "FormatError", PyExc_ValueError);
+  static py::exception<ecgad::IoError> io(m, "IoError", PyExc_OSError);
+  static py::exception<ecgad::StateError> state(m, "StateError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ecgad::InvalidArgument& e) {
+      invalid(e.what());
+    } catch (const ecgad::FormatError& e) {
+      format(e.what());
+    } catch (const ecgad::IoError& e) {
+      io(e.what());
+    } catch (const ecgad::StateError& e) {
+      state(e.what());
+    } catch (const ecgad::Error& e) {
+      error(e.what());
+    }
+  });
+
+  auto signal = m.def_submodule("signal", "Filters, resampling and baseline removal");
+  ecgad::bindings::bind_signal(signal);
+  auto model = m.def_submodule("model", "Autoencoder backend (LibTorch)");
+  ecgad::bindings::bind_model(model);
+}

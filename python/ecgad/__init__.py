@@ -1,0 +1,29 @@
+"""ecgad: ECG anomaly detection for production, from preprocessing to drift monitoring.
+
+The compiled core lives in :mod:`ecgad._core`; the public API is re-exported here and in the
+submodules (:mod:`ecgad.signal`, :mod:`ecgad.model`).
+
+>>> import ecgad
+>>> ecgad.__version__ == ecgad._core.__version__
+True
+"""
+from ._core import (  # noqa: F401  (re-exported)
+    Error,
+    FormatError,
+    InvalidArgument,
+    IoError,
+    StateError,
+    __version__,
+)
+from . import model, signal  # noqa: F401,E402
+
+__all__ = [
+    "Error",
+    "FormatError",
+    "InvalidArgument",
+    "IoError",
+    "StateError",
+    "__version__",
+    "model",
+    "signal",
+]
