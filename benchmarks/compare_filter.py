@@ -53,7 +53,7 @@ def main() -> int:
         rng = np.random.default_rng(7)
         x = np.sin(2 * np.pi * 1.2 * t) ** 63 + 0.3 * np.sin(2 * np.pi * 0.2 * t) + 0.05 * rng.standard_normal(n)
         source = "synthetic ECG-like signal"
-    print(f"ecgad {ecgad.__version__} vs scipy {ss.__name__.split('.')[0]} "
+    print(f"ecgad {ecgad.__version__} vs scipy "
           f"{__import__('scipy').__version__}: {x.size} samples ({x.size / FS / 60:.1f} min at "
           f"{FS:g} Hz), {source}, best of {args.repeats}")
 

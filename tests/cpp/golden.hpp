@@ -3,6 +3,8 @@
 // the C++ tests compare against scipy without needing Python.
 
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "ecgad/error.hpp"
+
 namespace ecgad::test {
 
 inline nlohmann::json load_golden(const std::string& name) {
@@ -18,6 +22,16 @@ inline nlohmann::json load_golden(const std::string& name) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open golden file " + path);
   return nlohmann::json::parse(in);
+}
+
+/// The parsed golden file, read once per process.
+inline const nlohmann::json& golden(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, nlohmann::json> cache;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(name);
+  if (it == cache.end()) it = cache.emplace(name, load_golden(name)).first;
+  return it->second;
 }
 
 inline Eigen::VectorXd to_vector(const nlohmann::json& j) {
@@ -34,6 +48,23 @@ Matrix to_matrix(const nlohmann::json& j) {
     }
   }
   return m;
+}
+
+/// The named input signal of filter.json.
+inline Eigen::VectorXd filter_signal(const std::string& name) {
+  return to_vector(golden("filter.json").at("signals").at(name));
+}
+
+/// Runs f and expects ecgad::InvalidArgument whose message mentions `needle`.
+template <typename F>
+void expect_invalid(F&& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "expected ecgad::InvalidArgument mentioning '" << needle << "'";
+  } catch (const ecgad::InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
+        << "message '" << e.what() << "' does not mention '" << needle << "'";
+  }
 }
 
 /// Largest |a - b| / max(|b|_inf, tiny): relative error against the reference's scale.

@@ -16,11 +16,12 @@
 
 namespace {
 
+using ecgad::test::expect_invalid;
+
 using ecgad::signal::medfilt;
 using ecgad::signal::median_baseline;
 using ecgad::signal::odd_window_samples;
 using ecgad::signal::remove_median_baseline;
-using ecgad::test::load_golden;
 using ecgad::test::to_vector;
 
 constexpr double kRelTol = 1e-9;
@@ -28,21 +29,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = 3.14159265358979323846;
 
-const nlohmann::json& golden() {
-  static const nlohmann::json j = load_golden("resample.json");
-  return j;
-}
-
-template <typename F>
-void expect_invalid(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "expected ecgad::InvalidArgument mentioning '" << needle << "'";
-  } catch (const ecgad::InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-        << "message '" << e.what() << "' does not mention '" << needle << "'";
-  }
-}
+const nlohmann::json& golden() { return ecgad::test::golden("resample.json"); }
 
 // Per-output sort with explicit zero padding: the definition, for cross-checking.
 Eigen::VectorXd medfilt_by_sorting(const Eigen::VectorXd& x, Eigen::Index kernel_size) {

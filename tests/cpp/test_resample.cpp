@@ -16,13 +16,14 @@
 
 namespace {
 
+using ecgad::test::expect_invalid;
+
 using ecgad::signal::bessel_i0;
 using ecgad::signal::firwin_lowpass;
 using ecgad::signal::kaiser_window;
 using ecgad::signal::rational_ratio;
 using ecgad::signal::resample_poly;
 using ecgad::signal::upfirdn;
-using ecgad::test::load_golden;
 using ecgad::test::to_vector;
 
 constexpr double kRelTol = 1e-9;
@@ -30,22 +31,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = 3.14159265358979323846;
 
-const nlohmann::json& golden() {
-  static const nlohmann::json j = load_golden("resample.json");
-  return j;
-}
-
-// Runs f, expects ecgad::InvalidArgument whose message mentions `needle`.
-template <typename F>
-void expect_invalid(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "expected ecgad::InvalidArgument mentioning '" << needle << "'";
-  } catch (const ecgad::InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-        << "message '" << e.what() << "' does not mention '" << needle << "'";
-  }
-}
+const nlohmann::json& golden() { return ecgad::test::golden("resample.json"); }
 
 // Samples of sum_i amp_i sin(2 pi f_i t + phase_i) at t = k / fs_hz.
 Eigen::VectorXd sines(Eigen::Index n, double fs_hz, const std::vector<double>& freqs_hz,

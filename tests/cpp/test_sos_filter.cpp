@@ -10,14 +10,8 @@ using ecgad::test::to_vector;
 
 namespace {
 
-const nlohmann::json& golden() {
-  static const nlohmann::json j = ecgad::test::load_golden("filter.json");
-  return j;
-}
+const nlohmann::json& golden() { return ecgad::test::golden("filter.json"); }
 
-Eigen::VectorXd golden_signal(const std::string& name) {
-  return to_vector(golden().at("signals").at(name));
-}
 
 // Feeds x through a fresh filter in chunks cycling through `sizes`.
 Eigen::VectorXd filter_in_chunks(const sig::Sos& sos, const Eigen::VectorXd& x,
@@ -40,7 +34,7 @@ TEST(Sosfilt, EqualsScipy) {
     const auto sos = ecgad::test::to_matrix<sig::Sos>(c.at("sos"));
     for (const auto& [name, out] : c.at("outputs").items()) {
       SCOPED_TRACE(c.at("name").get<std::string>() + " on " + name);
-      ECGAD_EXPECT_CLOSE(sig::sosfilt(sos, golden_signal(name)), to_vector(out.at("sosfilt")), 1e-9);
+      ECGAD_EXPECT_CLOSE(sig::sosfilt(sos, ecgad::test::filter_signal(name)), to_vector(out.at("sosfilt")), 1e-9);
     }
   }
 }
@@ -48,7 +42,7 @@ TEST(Sosfilt, EqualsScipy) {
 TEST(SosFilter, OutputDoesNotDependOnChunkSize) {
   const auto& c = golden().at("sos").at(1);
   const auto sos = ecgad::test::to_matrix<sig::Sos>(c.at("sos"));
-  const Eigen::VectorXd x = golden_signal("ecg");
+  const Eigen::VectorXd x = ecgad::test::filter_signal("ecg");
   const Eigen::VectorXd whole = sig::sosfilt(sos, x);
   for (const auto& sizes : std::vector<std::vector<Eigen::Index>>{{1}, {7}, {1000}, {x.size()}, {3, 1, 250, 2}}) {
     const Eigen::VectorXd chunked = filter_in_chunks(sos, x, sizes);
@@ -59,7 +53,7 @@ TEST(SosFilter, OutputDoesNotDependOnChunkSize) {
 
 TEST(SosFilter, InPlaceResetAndState) {
   const auto sos = sig::butter(4, 40.0, sig::BandType::lowpass, 360.0);
-  const Eigen::VectorXd x = golden_signal("random");
+  const Eigen::VectorXd x = ecgad::test::filter_signal("random");
   sig::SosFilter filter(sos);
   Eigen::VectorXd data = x;
   filter.process_inplace(data);
@@ -122,7 +116,7 @@ TEST(Lfilter, EqualsScipyIncludingZi) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     ECGAD_EXPECT_CLOSE(sig::lfilter_zi(b, a), to_vector(c.at("zi")), 1e-10);
     for (const auto& [name, out] : c.at("outputs").items()) {
-      ECGAD_EXPECT_CLOSE(sig::lfilter(b, a, golden_signal(name)), to_vector(out.at("lfilter")), 1e-9);
+      ECGAD_EXPECT_CLOSE(sig::lfilter(b, a, ecgad::test::filter_signal(name)), to_vector(out.at("lfilter")), 1e-9);
     }
   }
   Eigen::VectorXd b(1), a(1);

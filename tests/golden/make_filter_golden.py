@@ -9,23 +9,11 @@ import pathlib
 
 import numpy as np
 import scipy
+from golden_signals import ecg_like
 from scipy import signal
 
 OUT = pathlib.Path(__file__).with_name("filter.json")
 rng = np.random.default_rng(20261126)
-
-
-def ecg_like(n, fs):
-    """Gaussian P-QRS-T bumps at 72 bpm, baseline wander and 60 Hz hum (mV)."""
-    t = np.arange(n) / fs
-    x = np.zeros(n)
-    for beat in np.arange(0.3, t[-1], 60 / 72):
-        for offset, amp, width in ((-0.2, 0.15, 0.025), (-0.03, -0.1, 0.01), (0.0, 1.2, 0.012),
-                                   (0.03, -0.25, 0.01), (0.25, 0.3, 0.04)):
-            x += amp * np.exp(-0.5 * ((t - beat - offset) / width) ** 2)
-    x += 0.3 * np.sin(2 * np.pi * 0.3 * t) + 0.5
-    x += 0.05 * np.sin(2 * np.pi * 60 * t)
-    return x + 0.01 * rng.standard_normal(n)
 
 
 butter_cases = []
@@ -54,7 +42,7 @@ for fs, w0, q in ((360.0, 60.0, 30.0), (360.0, 50.0, 30.0), (250.0, 50.0, 10.0),
 
 fs = 360.0
 n = 600
-signals = {"random": rng.standard_normal(n), "ecg": ecg_like(n, fs)}
+signals = {"random": rng.standard_normal(n), "ecg": ecg_like(n, fs, rng, mains_hz=60.0)}
 filters = {
     "hp5_0.5": signal.butter(5, 0.5, "highpass", fs=fs, output="sos"),
     "bp4_0.5_40": signal.butter(4, [0.5, 40.0], "bandpass", fs=fs, output="sos"),

@@ -11,22 +11,11 @@ import warnings
 
 import numpy as np
 import scipy
+from golden_signals import ecg_like
 from scipy import signal, special
 
 OUT = pathlib.Path(__file__).with_name("resample.json")
 rng = np.random.default_rng(20261127)
-
-
-def ecg_like(n, fs):
-    """Gaussian P-QRS-T bumps at 72 bpm, baseline wander and a little noise (mV)."""
-    t = np.arange(n) / fs
-    x = np.zeros(n)
-    for beat in np.arange(0.3, t[-1], 60 / 72):
-        for offset, amp, width in ((-0.2, 0.15, 0.025), (-0.03, -0.1, 0.01), (0.0, 1.2, 0.012),
-                                   (0.03, -0.25, 0.01), (0.25, 0.3, 0.04)):
-            x += amp * np.exp(-0.5 * ((t - beat - offset) / width) ** 2)
-    x += 0.3 * np.sin(2 * np.pi * 0.3 * t) + 0.5
-    return x + 0.01 * rng.standard_normal(n)
 
 
 def floats(a):
@@ -66,7 +55,7 @@ for up, down, h_len, x_len in ((1, 1, 1, 10), (1, 1, 5, 12), (3, 1, 1, 6), (3, 1
 
 # --- scipy.signal.resample_poly(x, up, down) with its defaults
 fs = 360.0
-resample_signals = {"random": rng.standard_normal(257), "ecg": ecg_like(1500, fs)}
+resample_signals = {"random": rng.standard_normal(257), "ecg": ecg_like(1500, fs, rng)}
 resample_cases = []
 for name, x in resample_signals.items():
     for up, down in ((1, 2), (2, 1), (3, 2), (2, 3), (250, 360), (360, 250), (1, 1), (500, 360),

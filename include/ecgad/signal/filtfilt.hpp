@@ -57,6 +57,48 @@ inline void check_padlen(const Eigen::Ref<const Eigen::VectorXd>& x, Eigen::Inde
   require_finite(x, "signal");
 }
 
+// Forward-backward filtering of x with odd extensions of `edge` samples, as scipy computes it,
+// without materialising the extended signal: the left extension is filtered forward only for
+// the state it leaves (its backward outputs are discarded by scipy anyway), the right one lives
+// in a buffer of `edge` samples. One output allocation, and no pass over discarded samples.
+// Runner: settle(x0) sets the steady state for constant input x0; run(data, n, backward).
+template <typename Runner>
+Eigen::VectorXd zero_phase(Runner& runner, const Eigen::Ref<const Eigen::VectorXd>& x,
+                           Eigen::Index edge) {
+  const Eigen::Index n = x.size();
+  Eigen::VectorXd pad(edge);
+  for (Eigen::Index i = 0; i < edge; ++i) pad[i] = 2.0 * x[0] - x[edge - i];
+  runner.settle(edge > 0 ? pad[0] : x[0]);
+  runner.run(pad.data(), edge, /*backward=*/false);
+  Eigen::VectorXd y = x;
+  runner.run(y.data(), n, /*backward=*/false);
+  for (Eigen::Index i = 0; i < edge; ++i) pad[i] = 2.0 * x[n - 1] - x[n - 2 - i];
+  runner.run(pad.data(), edge, /*backward=*/false);
+  runner.settle(edge > 0 ? pad[edge - 1] : y[n - 1]);
+  runner.run(pad.data(), edge, /*backward=*/true);
+  runner.run(y.data(), n, /*backward=*/true);
+  return y;
+}
+
+struct SosRunner {
+  const Sos& sos;
+  SosState zi;
+  SosState state;
+  void settle(double x0) { state = zi * x0; }
+  void run(double* data, Eigen::Index n, bool backward) { sos_run(sos, state, data, n, backward); }
+};
+
+struct TransferFunctionRunner {
+  const Eigen::VectorXd& b;
+  const Eigen::VectorXd& a;
+  Eigen::VectorXd zi;
+  Eigen::VectorXd state;
+  void settle(double x0) { state = zi * x0; }
+  void run(double* data, Eigen::Index n, bool backward) {
+    lfilter_run(b, a, state, data, n, backward);
+  }
+};
+
 }  // namespace detail
 
 /// Zero-phase filtering with second-order sections (scipy.signal.sosfiltfilt, padtype='odd').
@@ -68,13 +110,8 @@ inline Eigen::VectorXd sosfiltfilt(const Eigen::Ref<const Sos>& sos_in,
   const Sos sos = sos_in;
   const Eigen::Index edge = padlen.value_or(sosfiltfilt_default_padlen(sos));
   detail::check_padlen(x, edge);
-  Eigen::VectorXd ext = odd_ext(x, edge);  // one buffer, filtered in place both ways
-  const SosState zi = sosfilt_zi(sos);
-  SosState state = zi * ext[0];
-  detail::sos_run(sos, state, ext.data(), ext.size(), /*backward=*/false);
-  state = zi * ext[ext.size() - 1];
-  detail::sos_run(sos, state, ext.data(), ext.size(), /*backward=*/true);
-  return ext.segment(edge, x.size());
+  detail::SosRunner runner{sos, sosfilt_zi(sos), SosState()};
+  return detail::zero_phase(runner, x, edge);
 }
 
 /// Zero-phase filtering with a (b, a) transfer function (scipy.signal.filtfilt, padtype='odd',
@@ -87,13 +124,8 @@ inline Eigen::VectorXd filtfilt(const Eigen::Ref<const Eigen::VectorXd>& b,
   detail::normalize_ba(b, a, bn, an);
   const Eigen::Index edge = padlen.value_or(3 * std::max(a.size(), b.size()));
   detail::check_padlen(x, edge);
-  Eigen::VectorXd ext = odd_ext(x, edge);
-  const Eigen::VectorXd zi = lfilter_zi(b, a);
-  Eigen::VectorXd state = zi * ext[0];
-  detail::lfilter_run(bn, an, state, ext.data(), ext.size(), /*backward=*/false);
-  state = zi * ext[ext.size() - 1];
-  detail::lfilter_run(bn, an, state, ext.data(), ext.size(), /*backward=*/true);
-  return ext.segment(edge, x.size());
+  detail::TransferFunctionRunner runner{bn, an, lfilter_zi(b, a), Eigen::VectorXd()};
+  return detail::zero_phase(runner, x, edge);
 }
 
 }  // namespace ecgad::signal

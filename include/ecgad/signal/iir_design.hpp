@@ -7,6 +7,10 @@
 // and zpk2sos with "nearest" pairing — so the sections come out in scipy's order, not merely
 // with the same overall response. Complex arithmetic mimics numpy's loops (reals promoted to
 // complex, Smith division) so that signed zeros, and hence sqrt branch cuts, agree too.
+// One case cannot be matched section by section: a band symmetric about fs/4 has pole pairs
+// exactly equidistant from the unit circle, and which one scipy's zpk2sos takes first depends on
+// the last bit of numpy's (SIMD, FMA) arithmetic. There the sections are scipy's in another order
+// and the response is the same (tested).
 
 #include <algorithm>
 #include <array>
@@ -112,6 +116,29 @@ inline Complex np_prod(const std::vector<Complex>& values) {
 }
 
 inline bool is_real(Complex c) { return c.imag() == 0.0; }
+
+// real(prod(-z) / prod(-p)): the gain factor of the lp2hp and lp2bs transforms.
+inline double negated_gain_ratio(const std::vector<Complex>& z, const std::vector<Complex>& p) {
+  std::vector<Complex> minus_z, minus_p;
+  for (const Complex& v : z) minus_z.push_back(np_neg(v));
+  for (const Complex& v : p) minus_p.push_back(np_neg(v));
+  return np_div(np_prod(minus_z), np_prod(minus_p)).real();
+}
+
+// The band transforms map each root r to r' +- sqrt(r'^2 - wo^2), with r' from `shift`;
+// returns all the "+" roots, then all the "-" roots, as scipy concatenates them.
+template <typename Shift>
+std::vector<Complex> band_split(const std::vector<Complex>& roots, double wo, Shift shift) {
+  std::vector<Complex> plus, minus;
+  for (const Complex& r : roots) {
+    const Complex shifted = shift(r);
+    const Complex root = std::sqrt(np_sub(np_mul(shifted, shifted), real_c(wo * wo)));
+    plus.push_back(np_add(shifted, root));
+    minus.push_back(np_sub(shifted, root));
+  }
+  plus.insert(plus.end(), minus.begin(), minus.end());
+  return plus;
+}
 
 // numpy.poly: coefficients of prod (z - r), highest power first; the real part, as zpk2tf keeps
 // it when the roots come in conjugate pairs (always the case for the designs here).
@@ -287,30 +314,17 @@ inline Zpk lp2hp_zpk(const Zpk& in, double wo) {
   for (const Complex& z : in.zeros) out.zeros.push_back(np_div(real_c(wo), z));
   for (const Complex& p : in.poles) out.poles.push_back(np_div(real_c(wo), p));
   out.zeros.resize(in.poles.size(), Complex(0.0, 0.0));
-  std::vector<Complex> minus_z, minus_p;
-  for (const Complex& z : in.zeros) minus_z.push_back(np_neg(z));
-  for (const Complex& p : in.poles) minus_p.push_back(np_neg(p));
-  out.gain = in.gain * np_div(np_prod(minus_z), np_prod(minus_p)).real();
+  out.gain = in.gain * negated_gain_ratio(in.zeros, in.poles);
   return out;
 }
 
 /// Lowpass-to-bandpass analog transform (scipy.signal.lp2bp_zpk).
 inline Zpk lp2bp_zpk(const Zpk& in, double wo, double bw) {
   using namespace detail;
-  auto split = [&](const std::vector<Complex>& roots) {
-    std::vector<Complex> plus, minus;
-    for (const Complex& r : roots) {
-      const Complex r_lp = np_div(np_mul(r, real_c(bw)), real_c(2.0));
-      const Complex root = std::sqrt(np_sub(np_mul(r_lp, r_lp), real_c(wo * wo)));
-      plus.push_back(np_add(r_lp, root));
-      minus.push_back(np_sub(r_lp, root));
-    }
-    plus.insert(plus.end(), minus.begin(), minus.end());
-    return plus;
-  };
+  const auto shift = [bw](Complex r) { return np_div(np_mul(r, real_c(bw)), real_c(2.0)); };  // r*bw/2
   Zpk out;
-  out.zeros = split(in.zeros);
-  out.poles = split(in.poles);
+  out.zeros = band_split(in.zeros, wo, shift);
+  out.poles = band_split(in.poles, wo, shift);
   const std::size_t degree = in.poles.size() - in.zeros.size();
   out.zeros.insert(out.zeros.end(), degree, Complex(0.0, 0.0));
   out.gain = in.gain * std::pow(bw, static_cast<double>(degree));
@@ -320,27 +334,14 @@ inline Zpk lp2bp_zpk(const Zpk& in, double wo, double bw) {
 /// Lowpass-to-bandstop analog transform (scipy.signal.lp2bs_zpk).
 inline Zpk lp2bs_zpk(const Zpk& in, double wo, double bw) {
   using namespace detail;
-  auto split = [&](const std::vector<Complex>& roots) {
-    std::vector<Complex> plus, minus;
-    for (const Complex& r : roots) {
-      const Complex r_hp = np_div(real_c(bw / 2.0), r);
-      const Complex root = std::sqrt(np_sub(np_mul(r_hp, r_hp), real_c(wo * wo)));
-      plus.push_back(np_add(r_hp, root));
-      minus.push_back(np_sub(r_hp, root));
-    }
-    plus.insert(plus.end(), minus.begin(), minus.end());
-    return plus;
-  };
+  const auto shift = [bw](Complex r) { return np_div(real_c(bw / 2.0), r); };  // (bw/2)/r
   Zpk out;
-  out.zeros = split(in.zeros);
-  out.poles = split(in.poles);
+  out.zeros = band_split(in.zeros, wo, shift);
+  out.poles = band_split(in.poles, wo, shift);
   const std::size_t degree = in.poles.size() - in.zeros.size();
   out.zeros.insert(out.zeros.end(), degree, Complex(0.0, wo));
   out.zeros.insert(out.zeros.end(), degree, Complex(0.0, -wo));
-  std::vector<Complex> minus_z, minus_p;
-  for (const Complex& z : in.zeros) minus_z.push_back(np_neg(z));
-  for (const Complex& p : in.poles) minus_p.push_back(np_neg(p));
-  out.gain = in.gain * np_div(np_prod(minus_z), np_prod(minus_p)).real();
+  out.gain = in.gain * negated_gain_ratio(in.zeros, in.poles);
   return out;
 }
 
