@@ -14,3 +14,12 @@ run(${CMAKE_COMMAND} -S "${CONSUMER_SOURCE_DIR}" -B "${WORK_DIR}/build" -G "${GE
 run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 run("${WORK_DIR}/build/consumer")
 run("${WORK_DIR}/build/consumer_core_only")
+run("${WORK_DIR}/build/consumer_io_only" "${WORK_DIR}")
+# ecgad::io must not drag LibTorch in: no libtorch among the executable's shared libraries.
+execute_process(COMMAND ldd "${WORK_DIR}/build/consumer_io_only" OUTPUT_VARIABLE deps RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ldd failed on consumer_io_only")
+endif()
+if(deps MATCHES "libtorch|libc10")
+  message(FATAL_ERROR "consumer_io_only depends on LibTorch:\n${deps}")
+endif()
