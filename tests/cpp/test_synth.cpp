@@ -82,9 +82,10 @@ sig::EcgSynthConfig config_for(double duration_s, double fs_hz = 360.0) {
 
 }  // namespace
 
-TEST(Synth, DefaultsAreThePapersTable1) {
+TEST(Synth, DefaultsAreTheReferenceCodeValues) {
+  // ecgsyn.m's ti, ai, bi (issue 3): the paper's Table 1 has P at -60° and T at 90° instead.
   const sig::EcgSynthConfig c;
-  const double angle_deg[5] = {-60.0, -15.0, 0.0, 15.0, 90.0};  // -π/3, -π/12, 0, π/12, π/2
+  const double angle_deg[5] = {-70.0, -15.0, 0.0, 15.0, 100.0};
   const double a[5] = {1.2, -5.0, 30.0, -7.5, 0.75};
   const double b_rad[5] = {0.25, 0.1, 0.1, 0.1, 0.4};
   for (std::size_t i = 0; i < 5; ++i) {
@@ -404,5 +405,54 @@ TEST(Synth, InvalidConfigsThrowNamingTheField) {
     c.heart_rate_bpm = hr_bpm;
     c.heart_rate_std_bpm = hr_bpm / 10.0;
     EXPECT_NO_THROW(sig::ecgsyn(c));
+  }
+}
+
+TEST(Synth, QrsAndQtDoNotFollowBeatToBeatRrVariation) {
+  // The phase runs at the mean rate's angular velocity through S-T and P-Q and the TP segment
+  // absorbs each beat's RR deviation, so with ±5 bpm of HRV every beat keeps the same R height
+  // and the same R-to-T delay (in ecgsyn the whole beat stretches with its RR).
+  auto c = config_for(120.0, 1000.0);
+  c.heart_rate_std_bpm = 5.0;
+  c.baseline_wander_mv = 0.0;
+  c.seed = 10;
+  const auto e = sig::ecgsyn(c);
+  ASSERT_GT(std_dev(e.rr_s), 0.04);  // RR varies by tens of ms ...
+  std::vector<double> r_mv, t_delay_s;
+  for (std::size_t k = 2; k + 1 < e.r_peaks.size(); ++k) {
+    const Eigen::Index p = e.r_peaks[k];
+    r_mv.push_back(e.ecg_mv[p] - e.ecg_mv[p - 60]);  // over the PR segment
+    Eigen::Index at = 0;
+    e.ecg_mv.segment(p + 150, 300).maxCoeff(&at);
+    t_delay_s.push_back(static_cast<double>(150 + at) / 1000.0);
+  }
+  auto spread = [](const std::vector<double>& v) {
+    return *std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end());
+  };
+  // ... R height within 10 µV (under 1%; ecgsyn's ω = 2π / RR makes it vary ±5%)
+  EXPECT_LT(spread(r_mv), 0.01);
+  EXPECT_LE(spread(t_delay_s), 0.0011);  // ... T apex 278 ms after R within a sample
+  EXPECT_NEAR(t_delay_s.front(), 0.272, 0.01);
+}
+
+TEST(Synth, OneSampleAndExtremeRatesWork) {
+  auto c = config_for(1.0 / 360.0);
+  const auto one = sig::ecgsyn(c);
+  ASSERT_EQ(one.ecg_mv.size(), 1);
+  EXPECT_TRUE(one.ecg_mv.allFinite());
+  EXPECT_LE(one.r_peaks.size(), 1u);
+  for (const double hr_bpm : {20.0, 250.0}) {
+    c = config_for(30.0, 500.0);
+    c.heart_rate_bpm = hr_bpm;
+    c.heart_rate_std_bpm = hr_bpm / 10.0;
+    const auto e = sig::ecgsyn(c);
+    EXPECT_TRUE(e.ecg_mv.allFinite());
+    EXPECT_NEAR(60.0 / e.rr_s.mean(), hr_bpm, 0.05 * hr_bpm);
+    // Every beat still has its R wave as the highest point between its neighbours' midpoints.
+    for (std::size_t k = 1; k + 1 < e.r_peaks.size(); ++k) {
+      const Eigen::Index lo = (e.r_peaks[k - 1] + e.r_peaks[k]) / 2;
+      const Eigen::Index hi = (e.r_peaks[k] + e.r_peaks[k + 1]) / 2;
+      EXPECT_EQ(e.ecg_mv.segment(lo, hi - lo).maxCoeff(), e.ecg_mv[e.r_peaks[k]]) << hr_bpm;
+    }
   }
 }
