@@ -7,5 +7,10 @@ namespace ecgad::bindings {
 
 void bind_signal(pybind11::module_& m);
 void bind_model(pybind11::module_& m);
+void bind_beats(pybind11::module_& m);
+void bind_quality(pybind11::module_& m);
+void bind_io(pybind11::module_& m);
+void bind_synth(pybind11::module_& m);
+void bind_rpeaks(pybind11::module_& m);
 
 }  // namespace ecgad::bindings

@@ -36,6 +36,15 @@ PYBIND11_MODULE(_core, m) {
 
   auto signal = m.def_submodule("signal", "Filters, resampling and baseline removal");
   ecgad::bindings::bind_signal(signal);
+  ecgad::bindings::bind_beats(signal);
+  ecgad::bindings::bind_quality(signal);
+  ecgad::bindings::bind_rpeaks(signal);
   auto model = m.def_submodule("model", "Autoencoder backend (LibTorch)");
   ecgad::bindings::bind_model(model);
+  auto io_module =
+      m.def_submodule("io", "WFDB records and annotations, UCR/UEA, CSV and NPY files");
+  ecgad::bindings::bind_io(io_module);
+  auto synth = m.def_submodule(
+      "synth", "Synthetic ECG (ECGSYN) with labelled anomalies and drift scenarios");
+  ecgad::bindings::bind_synth(synth);
 }

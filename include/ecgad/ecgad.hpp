@@ -3,5 +3,14 @@
 // (model, io, pipeline, ...) have their own headers and need ecgad::ecgad.
 
 #include "ecgad/error.hpp"
+#include "ecgad/metrics/ec57.hpp"
+#include "ecgad/signal/aami.hpp"
+#include "ecgad/signal/beats.hpp"
 #include "ecgad/signal/filter.hpp"
+#include "ecgad/signal/noise.hpp"
+#include "ecgad/signal/normalize.hpp"
+#include "ecgad/signal/quality.hpp"
+#include "ecgad/signal/rpeaks.hpp"
+#include "ecgad/signal/synth.hpp"
+#include "ecgad/signal/welch.hpp"
 #include "ecgad/version.hpp"

