@@ -80,14 +80,7 @@ CsvTable read_csv(const std::filesystem::path& file, const CsvOptions& options) 
   std::size_t n_columns = 0;
   std::size_t first_line = 0;
   std::optional<std::size_t> label = options.label_index;
-  std::size_t line_no = 0;
-  std::size_t pos = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // UTF-8 byte-order mark
-  while (pos < text.size()) {
-    const std::size_t eol = std::min(text.find('\n', pos), text.size());
-    const std::string_view line = detail::trim(std::string_view(text).substr(pos, eol - pos));
-    pos = eol + 1;
-    ++line_no;
-    if (line.empty()) continue;
+  detail::for_each_line(text, [&](std::string_view line, std::size_t line_no) {
     if (!split_csv(line, options.delimiter, fields)) {
       fail(line_no, "unbalanced or misplaced double quote; expected \"quoted\" fields on one line");
     }
@@ -131,7 +124,7 @@ CsvTable read_csv(const std::filesystem::path& file, const CsvOptions& options) 
             out.column_names.push_back(fields[c]);
           }
         }
-        continue;
+        return;
       }
     }
     if (fields.size() != n_columns) {
@@ -152,7 +145,7 @@ CsvTable read_csv(const std::filesystem::path& file, const CsvOptions& options) 
       }
       values.push_back(v);
     }
-  }
+  });
   if (n_columns == 0 || values.empty()) {
     throw FormatError(name + " has no data rows; expected numeric rows");
   }

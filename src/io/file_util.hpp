@@ -3,6 +3,7 @@
 // reading whole small files with a size cap, and writing through a temporary file that is
 // renamed into place only when complete (a crash never leaves a half-written record behind).
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -155,5 +156,20 @@ bool parse_int64(std::string_view token, std::int64_t& value);
 
 /// `text` without leading and trailing blanks (space, tab, CR, LF, VT, FF).
 std::string_view trim(std::string_view text);
+
+/// Calls fn(line, line_no) for each non-blank line of `text`: lines split at '\n', trimmed,
+/// numbered from 1 (blank lines count), a leading UTF-8 byte-order mark skipped.
+template <typename Fn>
+void for_each_line(std::string_view text, Fn&& fn) {
+  std::size_t line_no = 0;
+  std::size_t pos = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  while (pos < text.size()) {
+    const std::size_t eol = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = trim(text.substr(pos, eol - pos));
+    pos = eol + 1;
+    ++line_no;
+    if (!line.empty()) fn(line, line_no);
+  }
+}
 
 }  // namespace ecgad::io::detail

@@ -57,14 +57,7 @@ UcrDataset read_ucr(const std::filesystem::path& file) {
   std::vector<std::string_view> fields;
   std::size_t length = 0;
   std::size_t first_line = 0;
-  std::size_t line_no = 0;
-  std::size_t pos = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // UTF-8 byte-order mark
-  while (pos < text.size()) {
-    const std::size_t eol = std::min(text.find('\n', pos), text.size());
-    const std::string_view line = detail::trim(std::string_view(text).substr(pos, eol - pos));
-    pos = eol + 1;
-    ++line_no;
-    if (line.empty()) continue;
+  detail::for_each_line(text, [&](std::string_view line, std::size_t line_no) {
     split_fields(line, fields);
     if (fields.size() < 2) fail(line_no, 2, "no values after the label; expected label and values");
     double label = 0.0;
@@ -94,7 +87,7 @@ UcrDataset read_ucr(const std::filesystem::path& file) {
       values.push_back(f);
     }
     out.labels.push_back(static_cast<std::int64_t>(label));
-  }
+  });
   if (out.labels.empty()) {
     throw FormatError(name + " has no data lines; expected 'label value value ...' lines");
   }
