@@ -17,7 +17,7 @@ packages=(
   # tests, references and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-pytest python3-scipy python3-torch
   # parsing, CLI, logs, store
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev
+  nlohmann-json3-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev
 )
 
 missing=()
