@@ -12,5 +12,8 @@ void bind_quality(pybind11::module_& m);
 void bind_io(pybind11::module_& m);
 void bind_synth(pybind11::module_& m);
 void bind_rpeaks(pybind11::module_& m);
+void bind_features(pybind11::module_& m);
+void bind_artifact(pybind11::module_& m);
+void bind_runtime(pybind11::module_& m);
 
 }  // namespace ecgad::bindings

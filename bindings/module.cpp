@@ -39,6 +39,7 @@ PYBIND11_MODULE(_core, m) {
   ecgad::bindings::bind_beats(signal);
   ecgad::bindings::bind_quality(signal);
   ecgad::bindings::bind_rpeaks(signal);
+  ecgad::bindings::bind_features(signal);
   auto model = m.def_submodule("model", "Autoencoder backend (LibTorch)");
   ecgad::bindings::bind_model(model);
   auto io_module =
@@ -47,4 +48,10 @@ PYBIND11_MODULE(_core, m) {
   auto synth = m.def_submodule(
       "synth", "Synthetic ECG (ECGSYN) with labelled anomalies and drift scenarios");
   ecgad::bindings::bind_synth(synth);
+  auto artifact = m.def_submodule(
+      "artifact", "The model bundle: safetensors layout, checksums, data fingerprints");
+  ecgad::bindings::bind_artifact(artifact);
+  auto runtime_module = m.def_submodule(
+      "runtime", "LibTorch-free Eigen inference of exported dense and conv1d models");
+  ecgad::bindings::bind_runtime(runtime_module);
 }

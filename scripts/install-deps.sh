@@ -7,8 +7,9 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
-  # training (LibTorch) and the BLAS it should use: measured 4x faster training than reference BLAS
-  libtorch-dev libopenblas0-pthread
+  # training (LibTorch) and the BLAS it should use: measured 4x faster training than reference BLAS;
+  # libblas-dev: cblas.h and libblas.so for the fused dense trainer's sgemm (src/model)
+  libtorch-dev libopenblas0-pthread libblas-dev
   # arrays and linear algebra
   libeigen3-dev xtensor-dev
   # Python bindings and packaging (no PyPI here: everything from Debian)
