@@ -13,10 +13,13 @@ whatever torch.set_num_threads says), and torch/LibTorch get set_num_threads(1).
 
 Each row is a task timed for both libraries (best and median of --repeats runs); the ratio is
 PyTorch time / ecgad time. Rows are functions registered in ROWS: add one to compare another
-task (the runtime's scoring rows plug in the same way).
+task. After the training rows it runs compare_runtime.py (scoring latency and throughput,
+PyTorch eager vs the Eigen runtime, with ratios) unless --no-runtime; --bench adds the C++
+runtime benchmark's own figures (build/benchmarks/bench_runtime).
 
 Usage (ecgad installed or PYTHONPATH=<build>/python):
-    /usr/bin/python3 benchmarks/compare_model.py [--repeats 7] [--epochs 20]
+    /usr/bin/python3 benchmarks/compare_model.py [--repeats 7] [--epochs 20] \
+        [--bench build/benchmarks/bench_runtime] [--no-runtime]
 """
 import os
 
@@ -148,6 +151,9 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-runtime", action="store_true",
+                        help="skip the scoring rows (compare_runtime.py)")
+    parser.add_argument("--bench", help="path of bench_runtime (C++ scoring figures)")
     args = parser.parse_args()
 
     torch.set_num_threads(1)
@@ -168,6 +174,12 @@ def main() -> int:
             print(f"{'':<4}{row.value_name} (mean ± sd over runs): "
                   f"PyTorch {np.mean(ref_value):.5f} ± {np.std(ref_value):.5f}, "
                   f"ecgad {np.mean(our_value):.5f} ± {np.std(our_value):.5f}")
+    if not args.no_runtime:
+        import compare_runtime  # benchmarks/ is this script's folder, first on sys.path
+
+        print()
+        compare_runtime.main(["--repeats", str(args.repeats)] +
+                             (["--bench", args.bench] if args.bench else []))
     return 0
 
 

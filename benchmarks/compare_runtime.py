@@ -67,12 +67,12 @@ def best_time(fn, repeats, inner=1):
     return best
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", default=str(DEFAULT_RECORD))
     parser.add_argument("--bench", help="path of bench_runtime to run as well")
     parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
     beats, source = record_beats(args.record)

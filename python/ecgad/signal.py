@@ -380,5 +380,7 @@ from ._quality import *  # noqa: E402,F401,F403
 from ._quality import __all__ as _quality_all  # noqa: E402
 from ._rpeaks import *  # noqa: E402,F401,F403
 from ._rpeaks import __all__ as _rpeaks_all  # noqa: E402
+from ._features import *  # noqa: E402,F401,F403
+from ._features import __all__ as _features_all  # noqa: E402
 
-__all__ += _beats_all + _quality_all + _rpeaks_all
+__all__ += _beats_all + _quality_all + _rpeaks_all + _features_all
