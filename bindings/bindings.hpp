@@ -15,5 +15,9 @@ void bind_rpeaks(pybind11::module_& m);
 void bind_features(pybind11::module_& m);
 void bind_artifact(pybind11::module_& m);
 void bind_runtime(pybind11::module_& m);
+void bind_calibrate(pybind11::module_& m);  // creates the "calibrate" submodule
+void bind_metrics(pybind11::module_& m);
+void bind_drift(pybind11::module_& m);
+void bind_drift_batch(pybind11::module_& m);
 
 }  // namespace ecgad::bindings

@@ -54,4 +54,12 @@ PYBIND11_MODULE(_core, m) {
   auto runtime_module = m.def_submodule(
       "runtime", "LibTorch-free Eigen inference of exported dense and conv1d models");
   ecgad::bindings::bind_runtime(runtime_module);
+  ecgad::bindings::bind_calibrate(m);  // creates the "calibrate" submodule
+  auto metrics = m.def_submodule(
+      "metrics",
+      "Metrics equal to scikit-learn's: ROC/PR curves, AUC, AP, confusion-matrix metrics, "
+      "bootstrap intervals, slices");
+  ecgad::bindings::bind_metrics(metrics);
+  ecgad::bindings::bind_drift(m);  // creates (or reuses) the "drift" submodule
+  ecgad::bindings::bind_drift_batch(m);  // batch two-sample tests, same submodule
 }

@@ -17,6 +17,8 @@ packages=(
   python3-skbuild python3-setuptools python3-wheel
   # tests, references and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-pytest python3-scipy python3-torch
+  # metric and multiple-testing references (tests/golden/make_{ranking,calibrate}_golden.py)
+  python3-sklearn python3-statsmodels
   # parsing, CLI, logs, store
   nlohmann-json3-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev
 )

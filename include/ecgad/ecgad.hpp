@@ -3,8 +3,14 @@
 // (model, io, pipeline, ...) have their own headers and need ecgad::ecgad.
 
 #include "ecgad/error.hpp"
+#include "ecgad/artifact/bundle.hpp"
+#include "ecgad/artifact/runtime_loader.hpp"
 #include "ecgad/metrics/ec57.hpp"
+#include "ecgad/metrics/ranking.hpp"
+#include "ecgad/runtime/model.hpp"
 #include "ecgad/signal/aami.hpp"
+#include "ecgad/signal/beat_features.hpp"
+#include "ecgad/signal/beat_reference.hpp"
 #include "ecgad/signal/beats.hpp"
 #include "ecgad/signal/filter.hpp"
 #include "ecgad/signal/noise.hpp"

@@ -15,7 +15,9 @@ from ._core import (  # noqa: F401  (re-exported)
     StateError,
     __version__,
 )
-from . import io, model, signal, synth  # noqa: F401,E402
+from . import artifact, io, metrics, model, runtime, signal, synth  # noqa: F401,E402
+from . import drift  # noqa: F401,E402
+from . import calibrate  # noqa: F401,E402
 
 __all__ = [
     "Error",
@@ -24,8 +26,13 @@ __all__ = [
     "IoError",
     "StateError",
     "__version__",
+    "artifact",
+    "calibrate",
+    "drift",
     "io",
+    "metrics",
     "model",
+    "runtime",
     "signal",
     "synth",
 ]

@@ -472,3 +472,218 @@ class runtime:  # submodule (bindings/bind_runtime.cpp), wrapped by ecgad.runtim
         # {"mae", "mse", "max"} -> float32 (n_beats,)
         def score(self, beats: _F32) -> Dict[str, _F32]: ...
         def score_one(self, beat: _F32) -> Tuple[float, float, float]: ...
+
+# --- thresholds, conformal p-values, POT, SPOT (bindings/bind_calibrate.cpp) -----------------
+_Threshold = Tuple[str, float, Dict[str, float]]  # (method, value, parameters)
+
+class calibrate:  # submodule, wrapped by ecgad.calibrate
+    # (rejected bool (m,), adjusted float64 (m,)); method "bonferroni" or "fdr_bh"
+    @staticmethod
+    def multiple_testing(pvalues: _F64, alpha: float, method: str) -> Tuple[npt.NDArray[np.bool_], _F64]: ...
+    @staticmethod
+    def mean_std_threshold(scores: _F64, k: float, ddof: int) -> _Threshold: ...
+    @staticmethod
+    def quantile_threshold(scores: _F64, level: float) -> _Threshold: ...
+    @staticmethod
+    def mad_threshold(scores: _F64, k: float) -> _Threshold: ...
+    @staticmethod
+    def target_fpr_threshold(scores: _F64, alpha: float) -> _Threshold: ...
+    @staticmethod
+    def f_beta_threshold(y_true: _F64, scores: _F64, beta: float) -> _Threshold: ...
+    @staticmethod
+    def youden_threshold(y_true: _F64, scores: _F64) -> _Threshold: ...
+    @staticmethod
+    def threshold_from_json(text: str) -> _Threshold: ...
+    @staticmethod
+    def threshold_to_json(method: str, value: float, parameters: Dict[str, float]) -> str: ...
+    # (shape, scale, loglik, method, n_excesses)
+    @staticmethod
+    def fit_gpd(excesses: _F64) -> Tuple[float, float, float, str, int]: ...
+    @staticmethod
+    def gpd_loglik(excesses: _F64, shape: float, scale: float) -> float: ...
+    class Pot:
+        @staticmethod
+        def fit(scores: _F64, level: float) -> "calibrate.Pot": ...
+        @staticmethod
+        def from_json(text: str) -> "calibrate.Pot": ...
+        def to_json(self) -> str: ...
+        level: float
+        initial_threshold: float
+        n: int
+        n_peaks: int
+        shape: float
+        scale: float
+        loglik: float
+        method: str
+        def quantile(self, q: float) -> float: ...
+        def threshold(self, q: float) -> _Threshold: ...
+        def pvalues(self, scores: _F64) -> _F64: ...
+    class ConformalCalibrator:
+        def __init__(self, calibration_scores: _F64) -> None: ...
+        @staticmethod
+        def from_json(text: str) -> "calibrate.ConformalCalibrator": ...
+        def to_json(self) -> str: ...
+        size: int
+        calibration_scores: List[float]
+        def pvalues(self, scores: _F64) -> _F64: ...
+        def threshold(self, alpha: float) -> _Threshold: ...
+        def select(self, scores: _F64, fdr: float) -> Tuple[npt.NDArray[np.bool_], _F64]: ...
+        # int8 codes: 0 normal, 1 uncertain, 2 anomalous
+        def decide(self, scores: _F64, alpha_anomaly: float, alpha_normal: float) -> npt.NDArray[np.int8]: ...
+    class Spot:
+        def __init__(self, risk_q: float, level: float, n_init: int, depth: int) -> None: ...
+        @staticmethod
+        def from_state(text: str) -> "calibrate.Spot": ...
+        def state(self) -> str: ...
+        def reset(self) -> None: ...
+        # 0 calibrating, 1 normal, 2 peak, 3 alarm
+        def update(self, x: float) -> int: ...
+        def process(self, chunk: _F64) -> npt.NDArray[np.int8]: ...
+        calibrated: bool
+        threshold: float
+        alarm_level: float
+        initial_threshold: float
+        local_mean: float
+        n: int
+        n_peaks: int
+        samples_seen: int
+        shape: float
+        scale: float
+        config: Tuple[float, float, int, int]
+
+class metrics:  # submodule (bindings/bind_metrics.cpp), wrapped by ecgad.metrics
+    # y_true: 0/1 labels as float64 (n,), scores: float64 (n,)
+    @staticmethod
+    def roc_auc(y_true: _F64, scores: _F64) -> float: ...
+    @staticmethod
+    def average_precision(y_true: _F64, scores: _F64) -> float: ...
+    # (fpr, tpr, thresholds)
+    @staticmethod
+    def roc_curve(y_true: _F64, scores: _F64) -> Tuple[_F64, _F64, _F64]: ...
+    # (precision, recall, thresholds)
+    @staticmethod
+    def precision_recall_curve(y_true: _F64, scores: _F64) -> Tuple[_F64, _F64, _F64]: ...
+    # -- threshold metrics, bootstrap, slices (confusion/bootstrap/slices.hpp) --
+    # (tp, fp, tn, fn)
+    @staticmethod
+    def confusion_at_threshold(y_true: _F64, scores: _F64,
+                               threshold: float) -> Tuple[int, int, int, int]: ...
+    @staticmethod
+    def confusion_from_predictions(y_true: _F64, y_pred: _F64) -> Tuple[int, int, int, int]: ...
+    # counts, beta, one float per metric, "undefined": names set to 0 by zero division
+    @staticmethod
+    def threshold_metrics(tp: int, fp: int, tn: int, fn: int,
+                          beta: float = 1.0) -> Dict[str, Any]: ...
+    # metric: a name or a callable (y, scores) -> float (NaN = undefined resample)
+    @staticmethod
+    def bootstrap_ci(y_true: _F64, scores: _F64, metric: Any, threshold: float, beta: float,
+                     n_resamples: int, confidence_level: float, seed: int,
+                     stratified: bool) -> Dict[str, Any]: ...
+    # tags: (name, values as str) per tag; one flat dict per (tag, value) row
+    @staticmethod
+    def slice_metrics(y_true: _F64, scores: _F64, tags: List[Tuple[str, List[str]]],
+                      threshold: float, beta: float,
+                      include_overall: bool) -> List[Dict[str, Any]]: ...
+
+# --- streaming drift detectors (bindings/bind_drift.cpp), wrapped by ecgad.drift -------------
+class drift:  # submodule; the batch tests (bind_drift_batch.cpp) share it
+    class DriftLevel:
+        none: "drift.DriftLevel"
+        warning: "drift.DriftLevel"
+        drift: "drift.DriftLevel"
+        value: int
+    class _Detector:
+        # params_json: the parameters to change from their defaults, as a JSON object
+        def __init__(self, params_json: str = "{}") -> None: ...
+        name: str
+        def update(self, x: float) -> "drift.DriftLevel": ...
+        # levels as int8 (n,): 0 none, 1 warning, 2 drift
+        def update_many(self, x: _F64) -> npt.NDArray[np.int8]: ...
+        def reset(self) -> None: ...
+        def state_json(self) -> str: ...
+        def restore_json(self, state_json: str) -> None: ...
+        @property
+        def config_json(self) -> str: ...
+        @property
+        def n_updates(self) -> int: ...
+        @property
+        def n_warnings(self) -> int: ...
+        @property
+        def n_drifts(self) -> int: ...
+        @property
+        def last_drift(self) -> int: ...
+    class Adwin(_Detector):
+        width: int
+        mean: float
+        variance: float
+        total: float
+        n_buckets: int
+    class PageHinkley(_Detector):
+        mean: float
+        n_since_restart: int
+        increase_statistic: float
+        decrease_statistic: float
+    class Cusum(_Detector):
+        mean: float
+        std: float
+        upper_sum: float
+        lower_sum: float
+        in_warmup: bool
+    class Kswin(_Detector):
+        p_value: float
+        statistic: float
+        window_count: int
+    class _ErrorRate(_Detector):
+        # also update(x, prediction_time_s) and update_many(x, prediction_time_s: _F64)
+        warning_since: int
+        warning_since_s: float
+        last_drift_s: float
+        n_since_restart: int
+    class Ddm(_ErrorRate):
+        error_rate: float
+        p_min: float
+        s_min: float
+    class Eddm(_ErrorRate):
+        mean_distance: float
+        errors_since_restart: int
+    class HddmA(_ErrorRate):
+        error_rate: float
+    # --- batch two-sample tests (bindings/bind_drift_batch.cpp), wrapped by ecgad._drift_batch
+    # (statistic, p_value, statistic_location, statistic_sign, exact)
+    @staticmethod
+    def ks_2samp(reference: _F64, current: _F64, alternative: str = "two-sided",
+                 method: str = "auto") -> Tuple[float, float, float, int, bool]: ...
+    @staticmethod
+    def kolmogorov_sf(n: int, x: float) -> float: ...
+    # (statistic, p_value, exact)
+    @staticmethod
+    def cramer_von_mises_2samp(reference: _F64, current: _F64,
+                               method: str = "auto") -> Tuple[float, float, bool]: ...
+    # (statistic, interior edges, reference counts, current counts)
+    @staticmethod
+    def psi(reference: _F64, current: _F64, bins: int = 10,
+            epsilon: float = 1e-4) -> Tuple[float, _F64, _F64, _F64]: ...
+    @staticmethod
+    def wasserstein(reference: _F64, current: _F64) -> float: ...
+    @staticmethod
+    def wasserstein_normalized(reference: _F64, current: _F64) -> float: ...
+    # (statistic, bins + 1 edges, reference counts, current counts)
+    @staticmethod
+    def jensen_shannon(reference: _F64, current: _F64, bins: int = 10,
+                       base: float = 2.0) -> Tuple[float, _F64, _F64, _F64]: ...
+    @staticmethod
+    def jensen_shannon_distance(p: _F64, q: _F64, base: float = 2.0) -> float: ...
+    # (statistic, p_value, dof, interior edges, reference counts, current counts)
+    @staticmethod
+    def chi_square(reference: _F64, current: _F64,
+                   bins: int = 10) -> Tuple[float, float, int, _F64, _F64, _F64]: ...
+    # (statistic, p_value, bandwidth, exceedances); reference/current (n, d) float64
+    @staticmethod
+    def mmd_test(reference: _F64, current: _F64, bandwidth: float = 0.0,
+                 n_permutations: int = 500, seed: int = 0) -> Tuple[float, float, float, int]: ...
+    # the FeatureDriftResult JSON
+    @staticmethod
+    def two_sample_per_feature(test: str, reference: _F64, current: _F64,
+                               correction: str = "fdr_bh", alpha: float = 0.05,
+                               options_json: str = "{}",
+                               statistic_threshold: float = ...) -> str: ...
