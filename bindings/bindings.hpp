@@ -19,5 +19,6 @@ void bind_calibrate(pybind11::module_& m);  // creates the "calibrate" submodule
 void bind_metrics(pybind11::module_& m);
 void bind_drift(pybind11::module_& m);
 void bind_drift_batch(pybind11::module_& m);
+void bind_monitor(pybind11::module_& m);
 
 }  // namespace ecgad::bindings

@@ -62,4 +62,5 @@ PYBIND11_MODULE(_core, m) {
   ecgad::bindings::bind_metrics(metrics);
   ecgad::bindings::bind_drift(m);  // creates (or reuses) the "drift" submodule
   ecgad::bindings::bind_drift_batch(m);  // batch two-sample tests, same submodule
+  ecgad::bindings::bind_monitor(m);  // drift monitor, same submodule
 }

@@ -509,3 +509,229 @@ from ._drift_batch import *  # noqa: E402,F401,F403
 from ._drift_batch import __all__ as _batch_all  # noqa: E402
 
 __all__ += _batch_all
+
+
+# --- Drift monitor (include/ecgad/drift/monitor.hpp, bindings/bind_monitor.cpp) -----------------
+_GRADES = {"good": 0, "acceptable": 1, "unusable": 2}
+
+
+def _grade_codes(grade: Any, n: int) -> np.ndarray:
+    """Quality grades as 0 (good), 1 (acceptable), 2 (unusable) from names or integers."""
+    g = np.asarray(grade)
+    if g.ndim == 0:
+        g = np.full(n, g.item(), dtype=object)
+    if g.shape != (n,):
+        raise ValueError(f"quality_grade must have shape ({n},), got {g.shape}")
+    if g.dtype.kind in "iu":
+        return g.astype(np.int32)
+    try:
+        return np.array([_GRADES[str(x)] for x in g], dtype=np.int32)
+    except KeyError as e:
+        raise ValueError(f"quality_grade must be 'good', 'acceptable' or 'unusable' (or 0, 1, 2), "
+                         f"got {e.args[0]!r}") from None
+
+
+def _column(x: ArrayLike, name: str, n: Optional[int] = None) -> np.ndarray:
+    a = np.ascontiguousarray(x, dtype=np.float64)
+    if a.ndim != 1 or (n is not None and a.shape[0] != n):
+        want = f"({n},)" if n is not None else "(n,)"
+        raise ValueError(f"{name} must be a 1-D float array of shape {want}, got shape {a.shape}")
+    return a
+
+
+def _latent(latent: Optional[ArrayLike], n: int) -> Optional[np.ndarray]:
+    if latent is None:
+        return None
+    a = np.ascontiguousarray(latent, dtype=np.float32)
+    if a.ndim != 2 or a.shape[0] != n:
+        raise ValueError(f"latent must be a 2-D float32 array of shape ({n}, dims), "
+                         f"got shape {a.shape}")
+    return a
+
+
+class Monitor:
+    """The drift monitor: one object watching a scored beat stream as production does.
+
+    Per beat it watches the anomaly score (ADWIN on the score's reference CDF), heart rate and
+    |R amplitude| (Page-Hinkley both ways), R polarity, signal quality (CUSUM), the latent code
+    (ADWIN on its distance to the reference code) and, when reviewer labels arrive, the error
+    rate (DDM, HDDM_A). Everything is standardised by a reference fitted on training or
+    calibration beats (:meth:`fit_reference`; the model bundle's ``drift_reference``). Alerts
+    say what drifted (``kind``), ``since_s``, ``detected_s``, ``strength`` (signed effect in
+    reference std), ``shape`` (``sudden`` / ``gradual``), ``cause`` (``sensor_fault``,
+    ``physiological``, ``unknown``) and ``action`` (``check_sensor``,
+    ``recalibrate_threshold``, ``retrain``, ``none_yet``). ``docs/drift.md`` ("Monitor") gives
+    the rules.
+
+    Parameters
+    ----------
+    reference : dict
+        A reference made by :meth:`fit_reference` (or read from a bundle).
+    **params
+        Monitor parameters to change from their defaults (``cooldown_s=300``,
+        ``history_beats=512``, ``recent_beats=16``, ``sudden_fraction=0.5``...; nested detector
+        settings as dicts, e.g. ``heart_rate_ph={"threshold": 40}``). Unknown names raise
+        ValueError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> def beats(n):
+    ...     return dict(score=0.1 * np.exp(0.3 * rng.standard_normal(n)),
+    ...                 heart_rate_bpm=70 + 2 * rng.standard_normal(n),
+    ...                 r_amplitude_mv=1.2 + 0.05 * rng.standard_normal(n),
+    ...                 quality_score=np.clip(0.9 + 0.03 * rng.standard_normal(n), 0, 1))
+    >>> ref = Monitor.fit_reference(**beats(2000))
+    >>> monitor = Monitor(ref)
+    >>> b = beats(3000)
+    >>> b["r_amplitude_mv"][1500:] *= 1.3          # amplifier gain jumps at beat 1500
+    >>> t = np.cumsum(60.0 / b["heart_rate_bpm"])
+    >>> monitor.update_many(time_s=t, quality_grade="good", **b)
+    1
+    >>> a = monitor.alerts[0]
+    >>> a["kind"], a["shape"], a["cause"], a["action"]
+    ('amplitude', 'sudden', 'sensor_fault', 'check_sensor')
+    >>> bool(abs(a["since_s"] - t[1500]) < 2.0)
+    True
+    >>> monitor.summary()["n_beats"]
+    3000
+    """
+
+    def __init__(self, reference: Dict[str, Any], **params: Any) -> None:
+        if not isinstance(reference, dict):
+            raise ValueError("reference must be a dict made by Monitor.fit_reference(), got "
+                             f"{type(reference).__name__}")
+        flat = {k: v for k, v in params.items() if not isinstance(v, dict)}
+        out = json.loads(_params_json(flat))
+        for key, value in params.items():
+            if isinstance(value, dict):  # a nested detector's settings
+                out[key] = json.loads(_params_json(value))
+        self._impl = _core.drift.Monitor(json.dumps(reference), json.dumps(out))
+        self._callback = None
+
+    @staticmethod
+    def fit_reference(score: ArrayLike, heart_rate_bpm: ArrayLike, r_amplitude_mv: ArrayLike,
+                      quality_score: ArrayLike,
+                      latent: Optional[ArrayLike] = None) -> Dict[str, Any]:
+        """Reference statistics of n >= 30 training/calibration beats, as a JSON-ready dict.
+
+        101 score quantiles (numpy's linear method), mean/std of heart rate (bpm), |R amplitude|
+        (mV), quality score and each latent dimension, polarity, latent-distance mean/std.
+
+        >>> import numpy as np
+        >>> ref = Monitor.fit_reference(np.arange(100.0), np.full(100, 60.0),
+        ...                             np.ones(100), np.full(100, 0.9))
+        >>> ref["score_quantiles"][50], ref["polarity"]
+        (49.5, 1)
+        """
+        s = _column(score, "score")
+        n = s.shape[0]
+        return json.loads(_core.drift.fit_monitor_reference(
+            s, _column(heart_rate_bpm, "heart_rate_bpm", n),
+            _column(r_amplitude_mv, "r_amplitude_mv", n), _column(quality_score, "quality_score", n),
+            _latent(latent, n)))
+
+    def update(self, time_s: float, score: float, heart_rate_bpm: float, r_amplitude_mv: float,
+               quality_score: float, quality_grade: Union[str, int] = "good",
+               p_value: Optional[float] = None, predicted_anomaly: bool = False,
+               latent: Optional[ArrayLike] = None, rr_s: Optional[float] = None) -> int:
+        """One beat (times in s, strictly increasing); returns the number of alerts it raised.
+
+        `heart_rate_bpm` may be NaN when `rr_s` (s) is given. Bad values raise ValueError.
+
+        >>> import numpy as np
+        >>> m = Monitor(Monitor.fit_reference(np.linspace(0, 1, 50), np.full(50, 60.0),
+        ...                                   np.ones(50), np.full(50, 0.9)))
+        >>> m.update(1.0, 0.5, 60.0, 1.0, 0.9)
+        0
+        >>> try:
+        ...     m.update(0.5, 0.5, 60.0, 1.0, 0.9)
+        ... except ValueError as e:
+        ...     print(e)
+        monitor.update: time_s must increase from beat to beat; got 0.5 s after 1 s
+        """
+        code = int(_grade_codes(quality_grade, 1)[0])
+        lat = None
+        if latent is not None:
+            lat = np.ascontiguousarray(latent, dtype=np.float32)
+            if lat.ndim != 1:
+                raise ValueError(f"latent must be a 1-D float32 code, got shape {lat.shape}")
+        return self._impl.update(
+            _real(time_s, "time_s"), _real(score, "score"), _real(heart_rate_bpm, "heart_rate_bpm"),
+            _real(r_amplitude_mv, "r_amplitude_mv"), _real(quality_score, "quality_score"), code,
+            math.nan if p_value is None else _real(p_value, "p_value"),
+            math.nan if rr_s is None else _real(rr_s, "rr_s"), bool(predicted_anomaly), lat)
+
+    def update_many(self, time_s: ArrayLike, score: ArrayLike, heart_rate_bpm: ArrayLike,
+                    r_amplitude_mv: ArrayLike, quality_score: ArrayLike,
+                    quality_grade: Any = "good", p_value: Optional[ArrayLike] = None,
+                    predicted_anomaly: Optional[ArrayLike] = None,
+                    latent: Optional[ArrayLike] = None) -> int:
+        """Many beats in order (equal to :meth:`update` on each); returns the alerts raised.
+
+        Arrays of shape (n,); `quality_grade` a name, a code or an array of them; `latent`
+        (n, dims) float32.
+        """
+        t = _column(time_s, "time_s")
+        n = t.shape[0]
+        p = np.full(n, np.nan) if p_value is None else _column(p_value, "p_value", n)
+        pred = (np.zeros(n, dtype=bool) if predicted_anomaly is None
+                else np.ascontiguousarray(predicted_anomaly, dtype=bool))
+        if pred.shape != (n,):
+            raise ValueError(f"predicted_anomaly must have shape ({n},), got {pred.shape}")
+        return self._impl.update_many(
+            t, _column(score, "score", n), _column(heart_rate_bpm, "heart_rate_bpm", n),
+            _column(r_amplitude_mv, "r_amplitude_mv", n), _column(quality_score, "quality_score", n),
+            _grade_codes(quality_grade, n), p, pred, _latent(latent, n))
+
+    def update_label(self, beat_time_s: float, is_anomaly: bool, predicted_anomaly: bool) -> int:
+        """A reviewer's late label for a beat already seen (labels in beat order)."""
+        return self._impl.update_label(_real(beat_time_s, "beat_time_s"), bool(is_anomaly),
+                                       bool(predicted_anomaly))
+
+    @property
+    def alerts(self) -> list:
+        """Every alert since construction or reset, oldest first, as dicts."""
+        return json.loads(self._impl.alerts_json())
+
+    def summary(self) -> Dict[str, Any]:
+        """Counts, ``alerts_per_hour``, ``anomalies_per_hour`` (NaN as ``"nan"``), ``status``."""
+        return json.loads(self._impl.summary_json())
+
+    def set_alert_callback(self, callback) -> None:
+        """Call ``callback(alert_dict)`` on every alert, inside update(); None removes it."""
+        if callback is None:
+            self._impl.set_alert_callback(None)
+        elif not callable(callback):
+            raise ValueError(f"callback must be callable or None, got {type(callback).__name__}")
+        else:
+            self._impl.set_alert_callback(lambda text: callback(json.loads(text)))
+        self._callback = callback
+
+    def reset(self) -> None:
+        """Forget the stream; keep reference, parameters and callback."""
+        self._impl.reset()
+
+    def state(self) -> Dict[str, Any]:
+        """The whole state (reference and parameters included) as a JSON-ready dict."""
+        return json.loads(self._impl.save_json())
+
+    def restore(self, state: Dict[str, Any]) -> None:
+        """Continue exactly from a :meth:`state`; a bad state raises ValueError, changes nothing."""
+        if not isinstance(state, dict):
+            raise ValueError(f"state must be a dict made by state(), got {type(state).__name__}")
+        self._impl.restore_json(json.dumps(state))
+
+    @property
+    def reference(self) -> Dict[str, Any]:
+        """The reference statistics in use."""
+        return json.loads(self._impl.reference_json)
+
+    @property
+    def config(self) -> Dict[str, Any]:
+        """All parameters, nested detector settings included."""
+        return json.loads(self._impl.config_json)
+
+
+__all__ += ["Monitor"]

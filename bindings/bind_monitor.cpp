@@ -1,0 +1,219 @@
+// Python face of the drift monitor (include/ecgad/drift/monitor.hpp), in _core.drift.
+// Reference, parameters, alerts, summary and state cross as JSON text; python/ecgad/drift.py
+// (class Monitor) wraps them in dicts and checks the arrays.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "ecgad/drift/monitor.hpp"
+
+namespace py = pybind11;
+
+namespace ecgad::bindings {
+
+namespace {
+
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+using nlohmann::json;
+
+json parse_monitor_json(const std::string& text, const char* what) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw InvalidArgument(std::string(what) + " is not valid JSON: " + e.what());
+  }
+}
+
+Eigen::Map<const Eigen::VectorXd> as_vector(const DoubleArray& a, const char* what) {
+  if (a.ndim() != 1) {
+    throw InvalidArgument(std::string(what) + " must be 1-D, got " + std::to_string(a.ndim()) +
+                          " dimensions");
+  }
+  return {a.data(), static_cast<Eigen::Index>(a.shape(0))};
+}
+
+drift::MonitorConfig monitor_config_from(const std::string& overrides_json) {
+  json config = drift::MonitorConfig{}.to_json();
+  const json overrides = parse_monitor_json(overrides_json, "parameters");
+  if (!overrides.is_object()) throw InvalidArgument("monitor: parameters must be a JSON object");
+  for (const auto& [key, value] : overrides.items()) {
+    if (!config.contains(key)) {
+      std::string valid;
+      for (const auto& [name, unused] : config.items()) valid += (valid.empty() ? "" : ", ") + name;
+      throw InvalidArgument("unknown parameter '" + key + "' for monitor; valid: " + valid);
+    }
+    if (value.is_object() && config[key].is_object()) {
+      for (const auto& [k2, v2] : value.items()) {
+        if (!config[key].contains(k2)) {
+          throw InvalidArgument("unknown parameter '" + key + "." + k2 + "' for monitor");
+        }
+        config[key][k2] = v2;
+      }
+    } else {
+      config[key] = value;
+    }
+  }
+  return drift::MonitorConfig::from_json(config);
+}
+
+signal::QualityGrade grade_from(int g) {
+  if (g < 0 || g > 2) {
+    throw InvalidArgument("quality_grade must be 0 (good), 1 (acceptable) or 2 (unusable), got " +
+                          std::to_string(g));
+  }
+  return static_cast<signal::QualityGrade>(g);
+}
+
+}  // namespace
+
+void bind_monitor(py::module_& m) {
+  auto d = m.def_submodule("drift", "Drift detection: streaming detectors and batch tests");
+
+  d.def(
+      "fit_monitor_reference",
+      [](const DoubleArray& scores, const DoubleArray& hr, const DoubleArray& amp,
+         const DoubleArray& quality, const std::optional<FloatArray>& latent) {
+        drift::LatentMatrix codes;
+        if (latent) {
+          if (latent->ndim() != 2) {
+            throw InvalidArgument("latent must be 2-D (beats x dimensions), got " +
+                                  std::to_string(latent->ndim()) + " dimensions");
+          }
+          codes = Eigen::Map<const drift::LatentMatrix>(latent->data(), latent->shape(0),
+                                                        latent->shape(1));
+        }
+        return drift::MonitorReference::fit(as_vector(scores, "scores"),
+                                            as_vector(hr, "heart_rate_bpm"),
+                                            as_vector(amp, "r_amplitude_mv"),
+                                            as_vector(quality, "quality_score"), codes)
+            .to_json()
+            .dump();
+      },
+      py::arg("scores"), py::arg("heart_rate_bpm"), py::arg("r_amplitude_mv"),
+      py::arg("quality_score"), py::arg("latent") = py::none(),
+      "MonitorReference.fit; returns the reference as JSON text");
+
+  py::class_<drift::Monitor>(d, "Monitor", "The drift monitor (drift/monitor.hpp)")
+      .def(py::init([](const std::string& reference_json, const std::string& params_json) {
+             return drift::Monitor(
+                 drift::MonitorReference::from_json(
+                     parse_monitor_json(reference_json, "reference")),
+                 monitor_config_from(params_json));
+           }),
+           py::arg("reference_json"), py::arg("params_json") = "{}")
+      .def(
+          "update",
+          [](drift::Monitor& self, double time_s, double score, double heart_rate_bpm,
+             double r_amplitude_mv, double quality_score, int quality_grade, double p_value,
+             double rr_s, bool predicted_anomaly, const std::optional<FloatArray>& latent) {
+            drift::BeatObservation b;
+            b.time_s = time_s;
+            b.score = score;
+            b.heart_rate_bpm = heart_rate_bpm;
+            b.rr_s = rr_s;
+            b.r_amplitude_mv = r_amplitude_mv;
+            b.quality_score = quality_score;
+            b.quality_grade = grade_from(quality_grade);
+            b.p_value = p_value;
+            b.predicted_anomaly = predicted_anomaly;
+            if (latent) {
+              if (latent->ndim() != 1) throw InvalidArgument("latent must be 1-D for one beat");
+              b.latent = latent->data();
+              b.latent_dim = static_cast<std::size_t>(latent->shape(0));
+            }
+            return self.update(b);
+          },
+          py::arg("time_s"), py::arg("score"), py::arg("heart_rate_bpm"),
+          py::arg("r_amplitude_mv"), py::arg("quality_score"), py::arg("quality_grade"),
+          py::arg("p_value") = std::numeric_limits<double>::quiet_NaN(),
+          py::arg("rr_s") = std::numeric_limits<double>::quiet_NaN(),
+          py::arg("predicted_anomaly") = false, py::arg("latent") = py::none())
+      .def(
+          "update_many",
+          [](drift::Monitor& self, const DoubleArray& time_s, const DoubleArray& score,
+             const DoubleArray& hr, const DoubleArray& amp, const DoubleArray& quality,
+             const py::array_t<int, py::array::c_style | py::array::forcecast>& grade,
+             const DoubleArray& p_value, const py::array_t<bool, py::array::c_style>& predicted,
+             const std::optional<FloatArray>& latent) {
+            const auto t = as_vector(time_s, "time_s");
+            const auto n = t.size();
+            auto same = [&](Eigen::Index k, const char* what) {
+              if (k != n) {
+                throw InvalidArgument(std::string(what) + " has " + std::to_string(k) +
+                                      " values, expected " + std::to_string(n));
+              }
+            };
+            same(as_vector(score, "score").size(), "score");
+            same(as_vector(hr, "heart_rate_bpm").size(), "heart_rate_bpm");
+            same(as_vector(amp, "r_amplitude_mv").size(), "r_amplitude_mv");
+            same(as_vector(quality, "quality_score").size(), "quality_score");
+            same(static_cast<Eigen::Index>(grade.size()), "quality_grade");
+            same(as_vector(p_value, "p_value").size(), "p_value");
+            same(static_cast<Eigen::Index>(predicted.size()), "predicted_anomaly");
+            if (latent) {
+              if (latent->ndim() != 2) throw InvalidArgument("latent must be 2-D (beats x dims)");
+              same(static_cast<Eigen::Index>(latent->shape(0)), "latent (rows)");
+            }
+            int alerts = 0;
+            for (Eigen::Index i = 0; i < n; ++i) {
+              drift::BeatObservation b;
+              b.time_s = t[i];
+              b.score = score.data()[i];
+              b.heart_rate_bpm = hr.data()[i];
+              b.r_amplitude_mv = amp.data()[i];
+              b.quality_score = quality.data()[i];
+              b.quality_grade = grade_from(grade.data()[i]);
+              b.p_value = p_value.data()[i];
+              b.predicted_anomaly = predicted.data()[i];
+              if (latent) {
+                b.latent_dim = static_cast<std::size_t>(latent->shape(1));
+                b.latent = latent->data() + static_cast<std::size_t>(i) * b.latent_dim;
+              }
+              alerts += self.update(b);
+            }
+            return alerts;
+          },
+          py::arg("time_s"), py::arg("score"), py::arg("heart_rate_bpm"),
+          py::arg("r_amplitude_mv"), py::arg("quality_score"), py::arg("quality_grade"),
+          py::arg("p_value"), py::arg("predicted_anomaly"), py::arg("latent") = py::none())
+      .def("update_label", &drift::Monitor::update_label, py::arg("beat_time_s"),
+           py::arg("is_anomaly"), py::arg("predicted_anomaly"))
+      .def("reset", &drift::Monitor::reset)
+      .def("alerts_json",
+           [](const drift::Monitor& self) {
+             json a = json::array();
+             for (const auto& x : self.alerts()) a.push_back(x.to_json());
+             return a.dump();
+           })
+      .def("summary_json", [](const drift::Monitor& self) { return self.summary().to_json().dump(); })
+      .def("save_json", [](const drift::Monitor& self) { return self.save().dump(); })
+      .def("restore_json",
+           [](drift::Monitor& self, const std::string& text) {
+             self.restore(parse_monitor_json(text, "state"));
+           })
+      .def("set_alert_callback",
+           [](drift::Monitor& self, std::function<void(const std::string&)> f) {
+             if (!f) {
+               self.set_alert_callback(nullptr);
+               return;
+             }
+             self.set_alert_callback(
+                 [f = std::move(f)](const drift::Alert& a) { f(a.to_json().dump()); });
+           })
+      .def_property_readonly("reference_json",
+                             [](const drift::Monitor& self) { return self.reference().to_json().dump(); })
+      .def_property_readonly("config_json",
+                             [](const drift::Monitor& self) { return self.config().to_json().dump(); });
+}
+
+}  // namespace ecgad::bindings
