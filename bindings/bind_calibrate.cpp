@@ -20,6 +20,7 @@
 #include "ecgad/calibrate/pot.hpp"
 #include "ecgad/calibrate/spot.hpp"
 #include "ecgad/calibrate/threshold.hpp"
+#include "ecgad/calibrate/weibull_tail.hpp"
 
 namespace py = pybind11;
 
@@ -36,6 +37,10 @@ ThresholdTuple as_tuple(calibrate::Threshold t) {
 
 std::tuple<calibrate::BoolVector, Eigen::VectorXd> as_tuple(calibrate::MultipleTestingResult r) {
   return {std::move(r.rejected), std::move(r.adjusted)};
+}
+
+calibrate::TailOptions tail_options(const std::string& transform, const std::string& tail) {
+  return {calibrate::parse_transform(transform), calibrate::parse_tail_model(tail)};
 }
 
 nlohmann::json parse(const std::string& text, const char* what) {
@@ -119,12 +124,27 @@ void bind_calibrate(py::module_& parent) {
   m.def("gpd_loglik", &calibrate::gpd_loglik, py::arg("excesses"), py::arg("shape"),
         py::arg("scale"));
 
+  // Weibull-type tail.
+  m.def(
+      "fit_weibull_tail",
+      [](const VectorRef& excesses, double threshold_offset) {
+        const auto f = calibrate::fit_weibull_tail(excesses, threshold_offset);
+        return std::make_tuple(f.exponent, f.scale, f.threshold_offset, f.loglik, f.n_excesses);
+      },
+      py::arg("excesses"), py::arg("threshold_offset"));
+  m.def("weibull_tail_loglik", &calibrate::weibull_tail_loglik, py::arg("excesses"),
+        py::arg("exponent"), py::arg("scale"), py::arg("threshold_offset"));
+
   // POT.
   py::class_<calibrate::Pot>(m, "Pot")
       .def_static(
           "fit",
-          [](const VectorRef& scores, double level) { return calibrate::fit_pot(scores, level); },
-          py::arg("scores"), py::arg("level"))
+          [](const VectorRef& scores, double level, const std::string& transform,
+             const std::string& tail) {
+            return calibrate::fit_pot(scores, level, tail_options(transform, tail));
+          },
+          py::arg("scores"), py::arg("level"), py::arg("transform") = "identity",
+          py::arg("tail") = "gpd")
       .def_static(
           "from_json",
           [](const std::string& text) { return calibrate::Pot::from_json(parse(text, "POT")); },
@@ -138,6 +158,20 @@ void bind_calibrate(py::module_& parent) {
       .def_property_readonly("scale", [](const calibrate::Pot& p) { return p.gpd.scale; })
       .def_property_readonly("loglik", [](const calibrate::Pot& p) { return p.gpd.loglik; })
       .def_property_readonly("method", [](const calibrate::Pot& p) { return p.gpd.method; })
+      .def_property_readonly(
+          "transform",
+          [](const calibrate::Pot& p) { return calibrate::transform_name(p.options.transform); })
+      .def_property_readonly(
+          "tail",
+          [](const calibrate::Pot& p) { return calibrate::tail_model_name(p.options.model); })
+      .def_readonly("center", &calibrate::Pot::center)
+      // (exponent, scale, threshold_offset, loglik, n_excesses) of the Weibull tail
+      .def_property_readonly("weibull",
+                             [](const calibrate::Pot& p) {
+                               const auto& w = p.weibull;
+                               return std::make_tuple(w.exponent, w.scale, w.threshold_offset,
+                                                      w.loglik, w.n_excesses);
+                             })
       .def("quantile", &calibrate::Pot::quantile, py::arg("q"))
       .def(
           "threshold", [](const calibrate::Pot& p, double q) { return as_tuple(p.threshold(q)); },
@@ -187,10 +221,20 @@ void bind_calibrate(py::module_& parent) {
 
   // SPOT / DSPOT.
   py::class_<calibrate::Spot>(m, "Spot")
-      .def(py::init([](double risk_q, double level, Eigen::Index n_init, Eigen::Index depth) {
-             return calibrate::Spot(calibrate::SpotConfig{risk_q, level, n_init, depth});
+      .def(py::init([](double risk_q, double level, Eigen::Index n_init, Eigen::Index depth,
+                       const std::string& transform, const std::string& tail,
+                       Eigen::Index max_peaks) {
+             calibrate::SpotConfig c;
+             c.risk_q = risk_q;
+             c.level = level;
+             c.n_init = n_init;
+             c.depth = depth;
+             c.tail = tail_options(transform, tail);
+             c.max_peaks = max_peaks;
+             return calibrate::Spot(c);
            }),
-           py::arg("risk_q"), py::arg("level"), py::arg("n_init"), py::arg("depth"))
+           py::arg("risk_q"), py::arg("level"), py::arg("n_init"), py::arg("depth"),
+           py::arg("transform") = "identity", py::arg("tail") = "gpd", py::arg("max_peaks") = 0)
       .def_static(
           "from_state",
           [](const std::string& text) {
@@ -210,12 +254,24 @@ void bind_calibrate(py::module_& parent) {
       .def_property_readonly("local_mean", &calibrate::Spot::local_mean)
       .def_property_readonly("n", &calibrate::Spot::n)
       .def_property_readonly("n_peaks", &calibrate::Spot::n_peaks)
+      .def_property_readonly("n_peaks_total", &calibrate::Spot::n_peaks_total)
       .def_property_readonly("samples_seen", &calibrate::Spot::samples_seen)
       .def_property_readonly("shape", [](const calibrate::Spot& s) { return s.gpd().shape; })
       .def_property_readonly("scale", [](const calibrate::Spot& s) { return s.gpd().scale; })
+      .def_property_readonly("center", &calibrate::Spot::center)
+      .def_property_readonly("weibull",
+                             [](const calibrate::Spot& s) {
+                               const auto& w = s.weibull();
+                               return std::make_tuple(w.exponent, w.scale, w.threshold_offset,
+                                                      w.loglik, w.n_excesses);
+                             })
+      // (risk_q, level, n_init, depth, transform, tail, max_peaks)
       .def_property_readonly("config", [](const calibrate::Spot& s) {
         const auto& c = s.config();
-        return std::make_tuple(c.risk_q, c.level, c.n_init, c.depth);
+        return std::make_tuple(c.risk_q, c.level, c.n_init, c.depth,
+                               std::string(calibrate::transform_name(c.tail.transform)),
+                               std::string(calibrate::tail_model_name(c.tail.model)),
+                               c.max_peaks);
       });
 }
 

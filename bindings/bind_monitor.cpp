@@ -82,8 +82,17 @@ void bind_monitor(py::module_& m) {
   d.def(
       "fit_monitor_reference",
       [](const DoubleArray& scores, const DoubleArray& hr, const DoubleArray& amp,
-         const DoubleArray& quality, const std::optional<FloatArray>& latent) {
-        drift::LatentMatrix codes;
+         const DoubleArray& quality, const std::optional<FloatArray>& latent,
+         const std::optional<FloatArray>& beats) {
+        drift::LatentMatrix codes, waves;
+        if (beats) {
+          if (beats->ndim() != 2) {
+            throw InvalidArgument("beats must be 2-D (beats x samples), got " +
+                                  std::to_string(beats->ndim()) + " dimensions");
+          }
+          waves = Eigen::Map<const drift::LatentMatrix>(beats->data(), beats->shape(0),
+                                                        beats->shape(1));
+        }
         if (latent) {
           if (latent->ndim() != 2) {
             throw InvalidArgument("latent must be 2-D (beats x dimensions), got " +
@@ -95,12 +104,12 @@ void bind_monitor(py::module_& m) {
         return drift::MonitorReference::fit(as_vector(scores, "scores"),
                                             as_vector(hr, "heart_rate_bpm"),
                                             as_vector(amp, "r_amplitude_mv"),
-                                            as_vector(quality, "quality_score"), codes)
+                                            as_vector(quality, "quality_score"), codes, waves)
             .to_json()
             .dump();
       },
       py::arg("scores"), py::arg("heart_rate_bpm"), py::arg("r_amplitude_mv"),
-      py::arg("quality_score"), py::arg("latent") = py::none(),
+      py::arg("quality_score"), py::arg("latent") = py::none(), py::arg("beats") = py::none(),
       "MonitorReference.fit; returns the reference as JSON text");
 
   py::class_<drift::Monitor>(d, "Monitor", "The drift monitor (drift/monitor.hpp)")
@@ -115,7 +124,8 @@ void bind_monitor(py::module_& m) {
           "update",
           [](drift::Monitor& self, double time_s, double score, double heart_rate_bpm,
              double r_amplitude_mv, double quality_score, int quality_grade, double p_value,
-             double rr_s, bool predicted_anomaly, const std::optional<FloatArray>& latent) {
+             double rr_s, bool predicted_anomaly, const std::optional<FloatArray>& latent,
+             bool premature, const std::optional<FloatArray>& beat) {
             drift::BeatObservation b;
             b.time_s = time_s;
             b.score = score;
@@ -126,6 +136,12 @@ void bind_monitor(py::module_& m) {
             b.quality_grade = grade_from(quality_grade);
             b.p_value = p_value;
             b.predicted_anomaly = predicted_anomaly;
+            b.premature = premature;
+            if (beat) {
+              if (beat->ndim() != 1) throw InvalidArgument("beat must be 1-D for one beat");
+              b.beat = beat->data();
+              b.beat_length = static_cast<std::size_t>(beat->shape(0));
+            }
             if (latent) {
               if (latent->ndim() != 1) throw InvalidArgument("latent must be 1-D for one beat");
               b.latent = latent->data();
@@ -137,14 +153,17 @@ void bind_monitor(py::module_& m) {
           py::arg("r_amplitude_mv"), py::arg("quality_score"), py::arg("quality_grade"),
           py::arg("p_value") = std::numeric_limits<double>::quiet_NaN(),
           py::arg("rr_s") = std::numeric_limits<double>::quiet_NaN(),
-          py::arg("predicted_anomaly") = false, py::arg("latent") = py::none())
+          py::arg("predicted_anomaly") = false, py::arg("latent") = py::none(),
+          py::arg("premature") = false, py::arg("beat") = py::none())
       .def(
           "update_many",
           [](drift::Monitor& self, const DoubleArray& time_s, const DoubleArray& score,
              const DoubleArray& hr, const DoubleArray& amp, const DoubleArray& quality,
              const py::array_t<int, py::array::c_style | py::array::forcecast>& grade,
              const DoubleArray& p_value, const py::array_t<bool, py::array::c_style>& predicted,
-             const std::optional<FloatArray>& latent) {
+             const std::optional<FloatArray>& latent,
+             const std::optional<py::array_t<bool, py::array::c_style>>& premature,
+             const std::optional<FloatArray>& beats) {
             const auto t = as_vector(time_s, "time_s");
             const auto n = t.size();
             auto same = [&](Eigen::Index k, const char* what) {
@@ -160,6 +179,11 @@ void bind_monitor(py::module_& m) {
             same(static_cast<Eigen::Index>(grade.size()), "quality_grade");
             same(as_vector(p_value, "p_value").size(), "p_value");
             same(static_cast<Eigen::Index>(predicted.size()), "predicted_anomaly");
+            if (premature) same(static_cast<Eigen::Index>(premature->size()), "premature");
+            if (beats) {
+              if (beats->ndim() != 2) throw InvalidArgument("beats must be 2-D (beats x samples)");
+              same(static_cast<Eigen::Index>(beats->shape(0)), "beats (rows)");
+            }
             if (latent) {
               if (latent->ndim() != 2) throw InvalidArgument("latent must be 2-D (beats x dims)");
               same(static_cast<Eigen::Index>(latent->shape(0)), "latent (rows)");
@@ -175,6 +199,11 @@ void bind_monitor(py::module_& m) {
               b.quality_grade = grade_from(grade.data()[i]);
               b.p_value = p_value.data()[i];
               b.predicted_anomaly = predicted.data()[i];
+              b.premature = premature ? premature->data()[i] : false;
+              if (beats) {
+                b.beat_length = static_cast<std::size_t>(beats->shape(1));
+                b.beat = beats->data() + static_cast<std::size_t>(i) * b.beat_length;
+              }
               if (latent) {
                 b.latent_dim = static_cast<std::size_t>(latent->shape(1));
                 b.latent = latent->data() + static_cast<std::size_t>(i) * b.latent_dim;
@@ -185,7 +214,8 @@ void bind_monitor(py::module_& m) {
           },
           py::arg("time_s"), py::arg("score"), py::arg("heart_rate_bpm"),
           py::arg("r_amplitude_mv"), py::arg("quality_score"), py::arg("quality_grade"),
-          py::arg("p_value"), py::arg("predicted_anomaly"), py::arg("latent") = py::none())
+          py::arg("p_value"), py::arg("predicted_anomaly"), py::arg("latent") = py::none(),
+          py::arg("premature") = py::none(), py::arg("beats") = py::none())
       .def("update_label", &drift::Monitor::update_label, py::arg("beat_time_s"),
            py::arg("is_anomaly"), py::arg("predicted_anomaly"))
       .def("reset", &drift::Monitor::reset)

@@ -12,6 +12,7 @@
 #include "ecgad/calibrate/pot.hpp"
 #include "ecgad/calibrate/spot.hpp"
 #include "ecgad/calibrate/threshold.hpp"
+#include "ecgad/calibrate/weibull_tail.hpp"
 #include "ecgad/drift/adwin.hpp"
 #include "ecgad/drift/alert.hpp"
 #include "ecgad/drift/chi_square.hpp"

@@ -549,16 +549,34 @@ def _latent(latent: Optional[ArrayLike], n: int) -> Optional[np.ndarray]:
     return a
 
 
+def _waves(x: Optional[ArrayLike], n: int, name: str) -> Optional[np.ndarray]:
+    if x is None:
+        return None
+    a = np.ascontiguousarray(x, dtype=np.float32)
+    if a.ndim != 2 or a.shape[0] != n:
+        raise ValueError(f"{name} must be a 2-D array of shape ({n}, samples), got {a.shape}")
+    return a
+
+
+def _wave(x: ArrayLike) -> np.ndarray:
+    a = np.ascontiguousarray(x, dtype=np.float32)
+    if a.ndim != 1:
+        raise ValueError(f"beat must be a 1-D array of samples, got shape {a.shape}")
+    return a
+
+
 class Monitor:
     """The drift monitor: one object watching a scored beat stream as production does.
 
-    Per beat it watches the anomaly score (ADWIN on the score's reference CDF), heart rate and
-    |R amplitude| (Page-Hinkley both ways), R polarity, signal quality (CUSUM), the latent code
-    (ADWIN on its distance to the reference code) and, when reviewer labels arrive, the error
-    rate (DDM, HDDM_A). Everything is standardised by a reference fitted on training or
+    Per beat it watches the anomaly score (its reference CDF), heart rate, |R amplitude| (log
+    ratio) and signal quality, each as a running median compared by a CUSUM with the
+    reference in units of a tolerance — the smallest change worth an alert (gain 30 %,
+    15 bpm, quality 0.2, a quarter of the score distribution) — plus R polarity, the latent
+    code (ADWIN on its distance to the reference code) and, when reviewer labels arrive, the
+    error rate (DDM, HDDM_A). Everything is standardised by a reference fitted on training or
     calibration beats (:meth:`fit_reference`; the model bundle's ``drift_reference``). Alerts
     say what drifted (``kind``), ``since_s``, ``detected_s``, ``strength`` (signed effect in
-    reference std), ``shape`` (``sudden`` / ``gradual``), ``cause`` (``sensor_fault``,
+    tolerances; the score's in reference std), ``shape`` (``sudden`` / ``gradual``), ``cause`` (``sensor_fault``,
     ``physiological``, ``unknown``) and ``action`` (``check_sensor``,
     ``recalibrate_threshold``, ``retrain``, ``none_yet``). ``docs/drift.md`` ("Monitor") gives
     the rules.
@@ -570,7 +588,7 @@ class Monitor:
     **params
         Monitor parameters to change from their defaults (``cooldown_s=300``,
         ``history_beats=512``, ``recent_beats=16``, ``sudden_fraction=0.5``...; nested detector
-        settings as dicts, e.g. ``heart_rate_ph={"threshold": 40}``). Unknown names raise
+        settings as dicts, e.g. ``heart_rate_cusum={"h": 20}``). Unknown names raise
         ValueError.
 
     Examples
@@ -585,7 +603,7 @@ class Monitor:
     >>> ref = Monitor.fit_reference(**beats(2000))
     >>> monitor = Monitor(ref)
     >>> b = beats(3000)
-    >>> b["r_amplitude_mv"][1500:] *= 1.3          # amplifier gain jumps at beat 1500
+    >>> b["r_amplitude_mv"][1500:] *= 2.0          # amplifier gain doubles at beat 1500
     >>> t = np.cumsum(60.0 / b["heart_rate_bpm"])
     >>> monitor.update_many(time_s=t, quality_grade="good", **b)
     1
@@ -613,11 +631,14 @@ class Monitor:
     @staticmethod
     def fit_reference(score: ArrayLike, heart_rate_bpm: ArrayLike, r_amplitude_mv: ArrayLike,
                       quality_score: ArrayLike,
-                      latent: Optional[ArrayLike] = None) -> Dict[str, Any]:
+                      latent: Optional[ArrayLike] = None,
+                      beats: Optional[ArrayLike] = None) -> Dict[str, Any]:
         """Reference statistics of n >= 30 training/calibration beats, as a JSON-ready dict.
 
         101 score quantiles (numpy's linear method), mean/std of heart rate (bpm), |R amplitude|
-        (mV), quality score and each latent dimension, polarity, latent-distance mean/std.
+        (mV), quality score and each latent dimension, polarity, latent-distance mean/std, and
+        with `beats` (n, samples) the mean beat: polarity is then read from each beat's
+        correlation with it (pass ``beat``/``beats`` to :meth:`update`/:meth:`update_many`).
 
         >>> import numpy as np
         >>> ref = Monitor.fit_reference(np.arange(100.0), np.full(100, 60.0),
@@ -630,15 +651,19 @@ class Monitor:
         return json.loads(_core.drift.fit_monitor_reference(
             s, _column(heart_rate_bpm, "heart_rate_bpm", n),
             _column(r_amplitude_mv, "r_amplitude_mv", n), _column(quality_score, "quality_score", n),
-            _latent(latent, n)))
+            _latent(latent, n), _waves(beats, n, "beats")))
 
     def update(self, time_s: float, score: float, heart_rate_bpm: float, r_amplitude_mv: float,
                quality_score: float, quality_grade: Union[str, int] = "good",
                p_value: Optional[float] = None, predicted_anomaly: bool = False,
-               latent: Optional[ArrayLike] = None, rr_s: Optional[float] = None) -> int:
+               latent: Optional[ArrayLike] = None, rr_s: Optional[float] = None,
+               premature: bool = False, beat: Optional[ArrayLike] = None) -> int:
         """One beat (times in s, strictly increasing); returns the number of alerts it raised.
 
-        `heart_rate_bpm` may be NaN when `rr_s` (s) is given. Bad values raise ValueError.
+        `heart_rate_bpm` may be NaN when `rr_s` (s) is given. `premature` is the host's ectopy
+        flag (e.g. RR < 0.85 x the running median RR): such a beat's R amplitude stays out of
+        the amplitude and polarity channels. `beat` (samples,) is read for polarity when the
+        reference has a template beat. Bad values raise ValueError.
 
         >>> import numpy as np
         >>> m = Monitor(Monitor.fit_reference(np.linspace(0, 1, 50), np.full(50, 60.0),
@@ -661,17 +686,21 @@ class Monitor:
             _real(time_s, "time_s"), _real(score, "score"), _real(heart_rate_bpm, "heart_rate_bpm"),
             _real(r_amplitude_mv, "r_amplitude_mv"), _real(quality_score, "quality_score"), code,
             math.nan if p_value is None else _real(p_value, "p_value"),
-            math.nan if rr_s is None else _real(rr_s, "rr_s"), bool(predicted_anomaly), lat)
+            math.nan if rr_s is None else _real(rr_s, "rr_s"), bool(predicted_anomaly), lat,
+            bool(premature), None if beat is None else _wave(beat))
 
     def update_many(self, time_s: ArrayLike, score: ArrayLike, heart_rate_bpm: ArrayLike,
                     r_amplitude_mv: ArrayLike, quality_score: ArrayLike,
                     quality_grade: Any = "good", p_value: Optional[ArrayLike] = None,
                     predicted_anomaly: Optional[ArrayLike] = None,
-                    latent: Optional[ArrayLike] = None) -> int:
+                    latent: Optional[ArrayLike] = None,
+                    premature: Optional[ArrayLike] = None,
+                    beats: Optional[ArrayLike] = None) -> int:
         """Many beats in order (equal to :meth:`update` on each); returns the alerts raised.
 
         Arrays of shape (n,); `quality_grade` a name, a code or an array of them; `latent`
-        (n, dims) float32.
+        (n, dims) float32; `premature` bool (n,) or None (no beat premature); `beats`
+        (n, samples) or None.
         """
         t = _column(time_s, "time_s")
         n = t.shape[0]
@@ -680,10 +709,16 @@ class Monitor:
                 else np.ascontiguousarray(predicted_anomaly, dtype=bool))
         if pred.shape != (n,):
             raise ValueError(f"predicted_anomaly must have shape ({n},), got {pred.shape}")
+        early = None
+        if premature is not None:
+            early = np.ascontiguousarray(premature, dtype=bool)
+            if early.shape != (n,):
+                raise ValueError(f"premature must have shape ({n},), got {early.shape}")
         return self._impl.update_many(
             t, _column(score, "score", n), _column(heart_rate_bpm, "heart_rate_bpm", n),
             _column(r_amplitude_mv, "r_amplitude_mv", n), _column(quality_score, "quality_score", n),
-            _grade_codes(quality_grade, n), p, pred, _latent(latent, n))
+            _grade_codes(quality_grade, n), p, pred, _latent(latent, n), early,
+            _waves(beats, n, "beats"))
 
     def update_label(self, beat_time_s: float, is_anomaly: bool, predicted_anomaly: bool) -> int:
         """A reviewer's late label for a beat already seen (labels in beat order)."""

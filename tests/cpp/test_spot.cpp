@@ -2,6 +2,7 @@
 // fit_pot/fit_gpd, exact alarm indices on a seeded stream with an injected shift, alarms kept
 // out of the model, DSPOT following a drift that SPOT alarms on, state round trip continuing
 // identically, chunking invariance, reset, and bad input.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -173,6 +174,143 @@ TEST(Spot, ChunkingAndResetDoNotChangeTheOutput) {
   EXPECT_EQ(whole.process(x), expected);
 }
 
+TEST(Spot, MaxPeaksBoundsTheTailAndEqualsTheUnboundedRunUnderTheCap) {
+  const Eigen::VectorXd x = shifted_stream();
+  cal::Spot unbounded(config());
+  auto capped_config = config();
+  capped_config.max_peaks = 30;  // 20 calibration peaks, the cap is reached mid-stream
+  cal::Spot capped(capped_config);
+  Eigen::Index first_over = -1;
+  Eigen::Index capped_peak_events = 0;
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    const auto e_unbounded = unbounded.update(x(i));
+    const auto e_capped = capped.update(x(i));
+    ASSERT_LE(capped.n_peaks(), 30) << "index " << i;
+    if (unbounded.n_peaks() <= 30) {
+      // Under the cap: the same detector, bit for bit.
+      ASSERT_EQ(e_capped, e_unbounded) << "index " << i;
+      ASSERT_EQ(capped.threshold(), unbounded.threshold()) << "index " << i;
+      ASSERT_EQ(capped.state().at("peaks"), unbounded.state().at("peaks"));
+    } else if (first_over < 0) {
+      first_over = i;
+    }
+    if (e_capped == cal::SpotEvent::peak) ++capped_peak_events;
+  }
+  // N_t (the tail probability's numerator) counts every peak, capped or not: 20 calibration
+  // peaks plus every peak event.
+  EXPECT_EQ(capped.n_peaks_total(), 20 + capped_peak_events);
+  ASSERT_GT(first_over, 1000);  // the cap was reached, after calibration
+  EXPECT_EQ(capped.n_peaks(), 30);
+  EXPECT_GT(capped.n_peaks_total(), 30);
+  EXPECT_EQ(unbounded.n_peaks_total(), unbounded.n_peaks());
+  // The capped tail is the GPD of the 30 most recent peaks, and z_q uses q n / N_t.
+  const auto peaks = capped.state().at("peaks").get<std::vector<double>>();
+  const auto fit = cal::fit_gpd(Eigen::Map<const Eigen::VectorXd>(peaks.data(), 30));
+  EXPECT_EQ(capped.gpd().shape, fit.shape);
+  const double ratio = std::min(1.0, 1e-3 * static_cast<double>(capped.n()) /
+                                         static_cast<double>(capped.n_peaks_total()));
+  EXPECT_EQ(capped.threshold(), capped.initial_threshold() + fit.inverse_survival(ratio));
+  // The shift's 20 values still alarm.
+  cal::Spot again(capped_config);
+  const auto alarms = alarms_of(again.process(x));
+  for (Eigen::Index i = 2500; i < 2520; ++i) {
+    EXPECT_NE(std::find(alarms.begin(), alarms.end(), i), alarms.end()) << i;
+  }
+}
+
+TEST(Spot, MaxPeaksBelowTheCalibrationPeaksKeepsTheMostRecent) {
+  const Eigen::VectorXd x = shifted_stream();
+  auto c = config();
+  c.max_peaks = 12;
+  cal::Spot spot(c);
+  spot.process(x.head(1000));
+  EXPECT_EQ(spot.n_peaks(), 12);
+  EXPECT_EQ(spot.n_peaks_total(), 20);
+  std::vector<double> excesses;
+  for (Eigen::Index i = 0; i < 1000; ++i) {
+    if (x(i) > spot.initial_threshold()) excesses.push_back(x(i) - spot.initial_threshold());
+  }
+  ASSERT_EQ(excesses.size(), 20u);
+  const auto fit = cal::fit_gpd(Eigen::Map<const Eigen::VectorXd>(excesses.data() + 8, 12));
+  EXPECT_EQ(spot.gpd().shape, fit.shape);
+  EXPECT_EQ(spot.gpd().scale, fit.scale);
+}
+
+TEST(Spot, CappedAndTailOptionStatesRoundTripAndOldStatesLoad) {
+  const Eigen::VectorXd x = shifted_stream();
+  auto capped = config(10);
+  capped.max_peaks = 25;
+  for (const Eigen::Index cut : {500, 1500, 2505}) {
+    cal::Spot a(capped);
+    a.process(x.head(cut));
+    auto b = cal::Spot::from_state(nlohmann::json::parse(a.state().dump()));
+    EXPECT_EQ(b.state(), a.state());
+    EXPECT_EQ(b.config().max_peaks, 25);
+    EXPECT_EQ(a.process(x.tail(x.size() - cut)), b.process(x.tail(x.size() - cut)));
+    EXPECT_EQ(a.state(), b.state());
+    EXPECT_LE(a.n_peaks(), 25);
+  }
+  // A state written before max_peaks / tail options / peaks_total: the unbounded classic SPOT.
+  cal::Spot a(config());
+  a.process(x.head(2000));
+  auto old = a.state();
+  old.erase("peaks_total");
+  old.erase("center");
+  old["config"].erase("max_peaks");
+  old["config"].erase("transform");
+  old["config"].erase("tail");
+  auto b = cal::Spot::from_state(old);
+  EXPECT_EQ(b.config().max_peaks, 0);
+  EXPECT_EQ(b.config().tail, cal::TailOptions{});
+  EXPECT_EQ(b.n_peaks_total(), a.n_peaks());
+  EXPECT_EQ(a.process(x.tail(1000)), b.process(x.tail(1000)));
+  // Inconsistent counts are refused.
+  auto bad = a.state();
+  bad["peaks_total"] = 1;
+  EXPECT_THROW(a.restore(bad), ecgad::FormatError);
+  bad = cal::Spot(capped).state();
+  bad["config"]["max_peaks"] = 10;
+  bad["peaks"] = std::vector<double>(11, 0.5);
+  bad["peaks_total"] = 11;
+  EXPECT_THROW(a.restore(bad), ecgad::FormatError);
+}
+
+TEST(Spot, LogWeibullTailOnLogNormalScores) {
+  // Positive, log-normal-like scores (reconstruction errors): the first z_q equals the batch
+  // POT with the same options; the stream then follows Algorithm 1 on log-space excesses.
+  std::mt19937_64 gen(31);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  Eigen::VectorXd x(30000);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x(i) = std::exp(normal(gen));
+  x.segment(25000, 10).array() += 100.0;  // z_q(1e-4) ~ 41
+  auto c = config();
+  c.risk_q = 1e-4;
+  c.n_init = 10000;
+  c.tail = {cal::ScoreTransform::log, cal::TailModel::weibull};
+  cal::Spot spot(c);
+  spot.process(x.head(10000));
+  const auto pot = cal::fit_pot(x.head(10000), 0.98, c.tail);
+  EXPECT_EQ(spot.threshold(), pot.quantile(1e-4));
+  EXPECT_EQ(spot.center(), pot.center);
+  EXPECT_EQ(spot.weibull().exponent, pot.weibull.exponent);
+  const auto events = spot.process(x.tail(20000));
+  const auto alarms = alarms_of(events);
+  for (Eigen::Index i = 15000; i < 15010; ++i) {
+    EXPECT_NE(std::find(alarms.begin(), alarms.end(), i), alarms.end()) << i;
+  }
+  EXPECT_LT(alarms.size(), 10u + 10u);  // ~2 false alarms expected in 20 000 at q = 1e-4
+  // Exact log-normal z_q(1e-4) = exp(3.719) = 41.2: the streaming estimate is close.
+  EXPECT_NEAR(spot.threshold() / 41.2, 1.0, 0.15);
+  // Chunking and state round trip hold with the options.
+  cal::Spot whole(c);
+  const auto expected = whole.process(x);
+  cal::Spot pieces(c);
+  pieces.process(x.head(12345));
+  auto restored = cal::Spot::from_state(nlohmann::json::parse(pieces.state().dump()));
+  EXPECT_EQ(restored.config().tail, c.tail);
+  EXPECT_EQ(restored.process(x.tail(x.size() - 12345)), expected.tail(x.size() - 12345));
+}
+
 TEST(Spot, RejectsBadInput) {
   auto c = config();
   c.level = 1.0;
@@ -186,6 +324,20 @@ TEST(Spot, RejectsBadInput) {
   c = config();
   c.depth = -1;
   expect_invalid([&] { cal::Spot s(c); }, "depth is -1");
+  c = config();
+  c.max_peaks = 5;
+  expect_invalid([&] { cal::Spot s(c); },
+                 "max_peaks is 5; expected 0 (keep every peak) or at least 10");
+  c = config();
+  c.max_peaks = -1;
+  expect_invalid([&] { cal::Spot s(c); }, "max_peaks is -1");
+  // Log-transformed Weibull tail on signed N(0,1) values: refused at calibration (median <= 0),
+  // and calibration starts over.
+  c = config();
+  c.tail = {cal::ScoreTransform::log, cal::TailModel::weibull};
+  cal::Spot signed_scores(c);
+  expect_invalid([&] { signed_scores.process(shifted_stream().head(1000)); }, "median > 0");
+  EXPECT_EQ(signed_scores.samples_seen(), 0);
   cal::Spot s(config());
   expect_invalid([&] { s.update(std::numeric_limits<double>::quiet_NaN()); }, "value 0 is nan");
   cal::Spot unset;

@@ -206,3 +206,158 @@ def test_rejects_bad_input():
         cal.Spot().update(np.inf)
     with pytest.raises(ValueError, match="excesses"):
         cal.fit_gpd([1.0])
+
+
+# --- tail options (log transform, Weibull-type tail) and SPOT's max_peaks --------------------
+
+def _weibull_profile_mle(y, u_t):
+    """Independent reference: the exponent maximising the Weibull-tail profile likelihood
+    (scipy.optimize.minimize_scalar, bounded), and the scale's closed-form MLE."""
+    from scipy import optimize
+
+    log_ratio = np.log1p(y / u_t)
+
+    def mean_excess(a):
+        return log_ratio.mean() if a == 0 else np.mean(np.expm1(a * log_ratio)) / a
+
+    profile = lambda a: -(-y.size * np.log(mean_excess(a)) + a * log_ratio.sum())
+    grid = np.linspace(0.0, 8.0, 65)
+    a0 = grid[np.argmin([profile(a) for a in grid])]
+    r = optimize.minimize_scalar(profile, bounds=(max(0.0, a0 - 0.125), min(8.0, a0 + 0.125)),
+                                 method="bounded", options={"xatol": 1e-12})
+    return r.x, u_t ** r.x * mean_excess(r.x)
+
+
+@pytest.mark.parametrize("law", ["normal", "lognormal"])
+def test_fit_weibull_tail_equals_scipy_optimum(law):
+    g = np.random.default_rng(17)
+    x = g.standard_normal(100_000) if law == "normal" else g.lognormal(size=100_000)
+    t = np.quantile(x, 0.98)
+    if law == "normal":
+        y, u_t = x[x > t] - t, t - np.median(x)
+    else:
+        y, u_t = np.log1p((x[x > t] - t) / t), np.log(t / np.median(x))
+    fit = cal.fit_weibull_tail(y, u_t)
+    a, scale = _weibull_profile_mle(y, u_t)
+    assert fit.exponent == pytest.approx(a, abs=1e-6)
+    assert fit.scale == pytest.approx(scale, rel=1e-6)
+    assert fit.threshold_offset == u_t and fit.n_excesses == y.size
+    assert fit.loglik >= cal.weibull_tail_loglik(y, a, scale, u_t) - 1e-9 * abs(fit.loglik)
+    # The same model through fit_pot.
+    pot = cal.fit_pot(x, 0.98, transform="identity" if law == "normal" else "log",
+                      tail="weibull")
+    assert pot.weibull.exponent == pytest.approx(fit.exponent, abs=1e-8)  # excesses to 1 ulp
+    assert pot.center == np.median(x)
+
+
+def test_pot_tail_options_meet_ten_percent_at_one_in_a_million():
+    # Issue 5 §1 on 3 seeds of 10^6 scores (the C++ test runs 5 others), exact quantiles from
+    # scipy. Every sample within 10% for Gaussian / exponential at 1e-4..1e-6 and log-normal at
+    # 1e-4..1e-5; log-normal at 1e-6 has a per-sample spread of ~5% (sd) around a small bias,
+    # so there the mean error is held to 10% and each sample to 20% (docs/calibrate.md; seed
+    # 100 here is one of the ~10% of samples beyond 10%: +14.5%).
+    qs = np.array([1e-4, 1e-5, 1e-6])
+    lognormal_errors = []
+    for seed in range(3):
+        g = np.random.default_rng(100 + seed)
+        for law, x, exact, options in (
+                ("normal", g.standard_normal(1_000_000), stats.norm.isf(qs),
+                 dict(tail="weibull")),
+                ("exponential", g.exponential(1.0, 1_000_000), stats.expon.isf(qs),
+                 dict(tail="weibull")),
+                ("lognormal", g.lognormal(0.0, 1.0, 1_000_000), stats.lognorm.isf(qs, 1.0),
+                 dict(transform="log", tail="weibull"))):
+            pot = cal.fit_pot(x, 0.98, **options)
+            z = np.array([pot.quantile(q) for q in qs])
+            error = z / exact - 1
+            bound = np.array([0.1, 0.1, 0.2 if law == "lognormal" else 0.1])
+            np.testing.assert_array_less(np.abs(error), bound)
+            np.testing.assert_allclose(pot.pvalues(z), qs, rtol=1e-9)
+            if law == "lognormal":
+                lognormal_errors.append(error)
+    assert np.all(np.abs(np.mean(lognormal_errors, axis=0)) < 0.1)
+
+
+def test_pot_log_transform_maps_back_and_json_keeps_the_options():
+    x = np.random.default_rng(3).lognormal(0.0, 1.0, 50_000)
+    pot = cal.fit_pot(x, 0.95, transform="log")
+    t = pot.initial_threshold
+    assert t == np.quantile(x, 0.95) and pot.transform == "log" and pot.tail == "gpd"
+    y = np.log1p((x[x > t] - t) / t)
+    direct = cal.fit_gpd(y)
+    assert pot.gpd.shape == pytest.approx(direct.shape, rel=1e-10)  # numpy's log1p vs libm's
+    for q in (1e-3, 1e-6):
+        ratio = q * pot.n / pot.n_peaks
+        assert pot.quantile(q) == pytest.approx(
+            t * np.exp(stats.genpareto.isf(ratio, direct.shape, scale=direct.scale)), rel=1e-12)
+    assert pot.threshold(1e-5).parameters["log_transform"] == 1.0
+    for transform, tail in (("log", "weibull"), ("identity", "weibull"), ("log", "gpd")):
+        p = cal.fit_pot(x, 0.98, transform=transform, tail=tail)
+        doc = p.to_json()
+        assert (doc["transform"], doc["tail"]) == (transform, tail)
+        back = cal.Pot.from_json(json.dumps(doc))
+        assert back.quantile(1e-6) == p.quantile(1e-6)
+        assert (back.transform, back.tail) == (transform, tail)
+    # A document from before the options reads as the classic POT.
+    classic = cal.fit_pot(x)
+    doc = classic.to_json()
+    del doc["transform"], doc["tail"]
+    back = cal.Pot.from_json(doc)
+    assert (back.transform, back.tail) == ("identity", "gpd")
+    assert back.quantile(1e-6) == classic.quantile(1e-6)
+    assert "tail='gpd'" in repr(back)
+
+
+def test_spot_max_peaks_bounds_the_tail_and_matches_unbounded_under_the_cap():
+    g = np.random.default_rng(2017)
+    x = g.standard_normal(4000)
+    x[3000:3020] += 6.0
+    free = cal.Spot(risk_q=1e-3, n_init=1000)
+    capped = cal.Spot(risk_q=1e-3, n_init=1000, max_peaks=40)
+    assert capped.config["max_peaks"] == 40 and free.config["max_peaks"] == 0
+    for i, v in enumerate(x):
+        a, b = free.update(v), capped.update(v)
+        assert capped.n_peaks <= 40
+        if free.n_peaks <= 40:
+            assert a == b and free.threshold == capped.threshold, i
+    assert capped.n_peaks == 40 < capped.n_peaks_total
+    assert free.n_peaks_total == free.n_peaks
+    restored = cal.Spot.from_state(capped.state())
+    tail = g.standard_normal(500)
+    np.testing.assert_array_equal(restored.process(tail), capped.process(tail))
+    assert restored.state() == capped.state()
+
+
+def test_spot_log_weibull_tail_on_positive_scores():
+    g = np.random.default_rng(8)
+    x = g.lognormal(0.0, 1.0, 20_000)
+    x[15_000:15_005] += 100.0
+    spot = cal.Spot(risk_q=1e-4, n_init=10_000, transform="log", tail="weibull")
+    events = spot.process(x)
+    assert (events[15_000:15_005] == cal.ALARM).all()
+    assert spot.config["transform"] == "log" and spot.config["tail"] == "weibull"
+    pot = cal.fit_pot(x[:10_000], 0.98, transform="log", tail="weibull")
+    first = cal.Spot(risk_q=1e-4, n_init=10_000, transform="log", tail="weibull")
+    first.process(x[:10_000])
+    assert first.threshold == pot.quantile(1e-4)
+    assert first.weibull.exponent == pot.weibull.exponent
+    back = cal.Spot.from_state(json.dumps(first.state()))
+    np.testing.assert_array_equal(back.process(x[10_000:]), events[10_000:])
+
+
+def test_tail_options_reject_bad_input():
+    x = np.random.default_rng(0).standard_normal(10_000)
+    with pytest.raises(ValueError, match="transform must be one of"):
+        cal.fit_pot(x, transform="sqrt")
+    with pytest.raises(ValueError, match="tail must be one of"):
+        cal.Spot(tail="gev")
+    with pytest.raises(ValueError, match="the log transform expected it > 0"):
+        cal.fit_pot(x - 10.0, transform="log")
+    with pytest.raises(ValueError, match=r"median > 0"):
+        cal.fit_pot(x, transform="log", tail="weibull")
+    with pytest.raises(ValueError, match="is not above the median"):
+        cal.fit_pot(x, 0.4, tail="weibull")
+    with pytest.raises(ValueError, match="max_peaks is 3"):
+        cal.Spot(max_peaks=3)
+    with pytest.raises(ValueError, match="threshold_offset is -1"):
+        cal.fit_weibull_tail([1.0, 2.0], -1.0)

@@ -14,9 +14,19 @@
 //
 // Deviations from the reference code, each for a stated reason: the initial threshold is
 // numpy.quantile(level) (as fit_pot) instead of sorted[int(level n)]; the GPD fit is
-// fit_gpd() (exact roots, see gpd.hpp). Peaks are kept for ever (the paper's algorithm; memory
-// grows by 8 bytes per peak, ~(1 - level) of the stream). Calibration values are buffered in
-// memory reserved by setup(); the per-sample path allocates only when a peak is appended.
+// fit_gpd() (exact roots, see gpd.hpp). By default peaks are kept for ever (the paper's
+// algorithm; memory grows by 8 bytes per peak, ~(1 - level) of the stream, and every peak
+// refits on all of them, so the cost per peak grows with the stream). max_peaks = m > 0 bounds
+// both: the GPD is fitted to the m most recent peaks (a sliding tail), while the tail
+// probability N_t / n still counts every peak and every non-alarm value — as libspot 2 (Siffer's
+// reference C library: spot_init(..., max_excess), peaks in a circular buffer, Nt and n
+// unbounded) and its ports do. Trade-off: a fit on m peaks has a variance ~ 1/m (m = 1000:
+// shape +-0.03), and the tail shape follows the recent past, which is what DSPOT wants for
+// drifting streams. Calibration values are buffered in memory reserved by setup(), and so are
+// the peaks when capped; uncapped, the per-sample path allocates only when a peak is appended.
+//
+// The tail options of calibrate/pot.hpp (log transform, Weibull-type excess law) apply to the
+// excesses of x - M over t; "weibull" centres on the median of the calibration values.
 //
 // state()/restore() carry everything, so a restored detector continues bit-identically; the
 // output never depends on how the stream was cut into process() chunks.
@@ -48,17 +58,37 @@ struct SpotConfig {
   /// q = 1e-4, against 15 with 10000; docs/calibrate.md).
   Eigen::Index n_init = 10000;
   Eigen::Index depth = 0;      ///< 0: SPOT; d > 0: DSPOT with a d-value moving average
+  TailOptions tail;            ///< transform and excess law (pot.hpp); default: GPD on x - t
+  /// Peaks the tail is fitted to: 0 keeps every peak (the paper; the default, so results are
+  /// those of Algorithm 1/2 bit for bit); m >= 10 keeps the m most recent (sliding tail).
+  Eigen::Index max_peaks = 0;
 
+  /// {risk_q, level, n_init, depth, transform, tail, max_peaks}.
   nlohmann::json to_json() const {
-    return {{"risk_q", risk_q}, {"level", level}, {"n_init", n_init}, {"depth", depth}};
+    return {{"risk_q", risk_q},
+            {"level", level},
+            {"n_init", n_init},
+            {"depth", depth},
+            {"transform", transform_name(tail.transform)},
+            {"tail", tail_model_name(tail.model)},
+            {"max_peaks", max_peaks}};
   }
+  /// Inverse of to_json(); documents from before the tail options and max_peaks read as
+  /// identity / gpd / 0 (unbounded).
   static SpotConfig from_json(const nlohmann::json& j) {
     try {
-      return {j.at("risk_q").get<double>(), j.at("level").get<double>(),
-              j.at("n_init").get<Eigen::Index>(), j.at("depth").get<Eigen::Index>()};
+      SpotConfig c;
+      c.risk_q = j.at("risk_q").get<double>();
+      c.level = j.at("level").get<double>();
+      c.n_init = j.at("n_init").get<Eigen::Index>();
+      c.depth = j.at("depth").get<Eigen::Index>();
+      c.tail.transform = parse_transform(j.value("transform", std::string("identity")));
+      c.tail.model = parse_tail_model(j.value("tail", std::string("gpd")));
+      c.max_peaks = j.value("max_peaks", Eigen::Index{0});
+      return c;
     } catch (const nlohmann::json::exception& e) {
       throw FormatError(std::string("SPOT config JSON: expected {risk_q, level, n_init, "
-                                    "depth}: ") + e.what());
+                                    "depth, [transform, tail, max_peaks]}: ") + e.what());
     }
   }
 };
@@ -107,9 +137,15 @@ class Spot {
           " expected peaks; expected (n_init - depth) (1 - level) >= " +
           std::to_string(kMinPeaks));
     }
+    if (config.max_peaks != 0 && config.max_peaks < kMinPeaks) {
+      throw InvalidArgument("SPOT: max_peaks is " + std::to_string(config.max_peaks) +
+                            "; expected 0 (keep every peak) or at least " +
+                            std::to_string(kMinPeaks) + " peaks to fit the tail");
+    }
     config_ = config;
     is_setup_ = true;
     init_.reserve(static_cast<std::size_t>(config.n_init));
+    if (config.max_peaks > 0) peaks_.reserve(static_cast<std::size_t>(config.max_peaks));
     window_.assign(static_cast<std::size_t>(config.depth), 0.0);
     reset();
   }
@@ -119,6 +155,9 @@ class Spot {
     require_setup();
     init_.clear();
     peaks_.clear();
+    peaks_total_ = 0;
+    center_ = 0.0;
+    weibull_ = WeibullTailFit{};
     std::fill(window_.begin(), window_.end(), 0.0);
     window_next_ = 0;
     calibrated_ = false;
@@ -154,7 +193,11 @@ class Spot {
     push_window(x);
     ++n_;
     if (v > initial_threshold_) {
-      peaks_.push_back(v - initial_threshold_);
+      if (config_.max_peaks > 0 && n_peaks() == config_.max_peaks) {
+        peaks_.erase(peaks_.begin());  // oldest out; capacity kept, nothing allocated
+      }
+      peaks_.push_back(detail::tail_excess(v, initial_threshold_, config_.tail.transform));
+      ++peaks_total_;
       refit();
       return SpotEvent::peak;
     }
@@ -188,9 +231,16 @@ class Spot {
     for (std::size_t i = 0; i < d; ++i) sum += window_[(window_next_ + i) % d];
     return sum / static_cast<double>(d);
   }
+  /// The current excess law (model gpd; see weibull() for model weibull).
   const GpdFit& gpd() const { return gpd_; }
+  const WeibullTailFit& weibull() const { return weibull_; }
+  /// Median of the calibration values (x - M), the Weibull tail's centre; 0 for model gpd.
+  double center() const { return center_; }
   Eigen::Index n() const { return n_; }
+  /// Peaks the tail is fitted to (at most max_peaks when capped).
   Eigen::Index n_peaks() const { return static_cast<Eigen::Index>(peaks_.size()); }
+  /// N_t: every peak since calibration (calibration peaks included), capped or not.
+  Eigen::Index n_peaks_total() const { return peaks_total_; }
   Eigen::Index samples_seen() const { return seen_; }
 
   /// The whole state (config included) as JSON; restore() continues bit-identically.
@@ -209,8 +259,11 @@ class Spot {
             {"threshold", threshold_},
             {"n", n_},
             {"peaks", peaks_},
+            {"peaks_total", peaks_total_},
             {"window", window},
-            {"gpd", gpd_.to_json()}};
+            {"center", center_},
+            {config_.tail.model == TailModel::weibull ? "weibull" : "gpd",
+             config_.tail.model == TailModel::weibull ? weibull_.to_json() : gpd_.to_json()}};
   }
 
   /// Replaces parameters and state by a state() document. Throws FormatError when malformed.
@@ -228,7 +281,19 @@ class Spot {
       s.initial_threshold_ = j.at("initial_threshold").get<double>();
       s.threshold_ = j.at("threshold").get<double>();
       s.n_ = j.at("n").get<Eigen::Index>();
-      s.peaks_ = j.at("peaks").get<std::vector<double>>();
+      const auto peaks = j.at("peaks").get<std::vector<double>>();
+      s.peaks_.assign(peaks.begin(), peaks.end());  // keeps the capacity setup() reserved
+      // States from before max_peaks kept every peak: N_t = the stored peaks.
+      s.peaks_total_ = j.value("peaks_total", static_cast<Eigen::Index>(s.peaks_.size()));
+      s.center_ = j.value("center", 0.0);
+      if (s.peaks_total_ < static_cast<Eigen::Index>(s.peaks_.size()) ||
+          (s.config_.max_peaks > 0 &&
+           static_cast<Eigen::Index>(s.peaks_.size()) > s.config_.max_peaks)) {
+        throw FormatError("SPOT state JSON: " + std::to_string(s.peaks_.size()) +
+                          " peaks stored with peaks_total " + std::to_string(s.peaks_total_) +
+                          " and max_peaks " + std::to_string(s.config_.max_peaks) +
+                          "; expected peaks <= peaks_total and peaks <= max_peaks when capped");
+      }
       const auto window = j.at("window").get<std::vector<double>>();
       if (window.size() != s.window_.size()) {
         throw FormatError("SPOT state JSON: window has " + std::to_string(window.size()) +
@@ -241,7 +306,11 @@ class Spot {
       }
       s.window_ = window;
       s.window_next_ = 0;
-      s.gpd_ = GpdFit::from_json(j.at("gpd"));
+      if (s.config_.tail.model == TailModel::weibull) {
+        if (s.calibrated_) s.weibull_ = WeibullTailFit::from_json(j.at("weibull"));
+      } else {
+        s.gpd_ = GpdFit::from_json(j.at("gpd"));
+      }
       *this = std::move(s);
     } catch (const nlohmann::json::exception& e) {
       throw FormatError(std::string("SPOT state JSON: ") + e.what());
@@ -286,7 +355,18 @@ class Spot {
     }
     const Eigen::Map<const Eigen::VectorXd> v(values.data(),
                                               static_cast<Eigen::Index>(values.size()));
-    peaks_ = detail::excesses_over_quantile(v, config_.level, initial_threshold_, "SPOT");
+    auto peaks = detail::excesses_over_quantile(v, config_.level, initial_threshold_, "SPOT");
+    detail::to_tail_excesses(peaks, initial_threshold_, config_.tail.transform, "SPOT");
+    if (config_.tail.model == TailModel::weibull) {
+      center_ = detail::sorted_quantile(detail::sorted_copy(v), 0.5);
+      weibull_.threshold_offset = detail::weibull_threshold_offset(
+          initial_threshold_, center_, config_.tail.transform, "SPOT");
+    }
+    peaks_total_ = static_cast<Eigen::Index>(peaks.size());
+    // Capped: the most recent calibration peaks (excesses come in stream order).
+    std::size_t keep = peaks.size();
+    if (config_.max_peaks > 0) keep = std::min(keep, static_cast<std::size_t>(config_.max_peaks));
+    peaks_.assign(peaks.end() - static_cast<std::ptrdiff_t>(keep), peaks.end());
     n_ = v.size();
     calibrated_ = true;
     init_.clear();
@@ -294,23 +374,34 @@ class Spot {
   }
 
   void refit() {
-    gpd_ = fit_gpd(Eigen::Map<const Eigen::VectorXd>(peaks_.data(),
-                                                     static_cast<Eigen::Index>(peaks_.size())));
+    const Eigen::Map<const Eigen::VectorXd> y(peaks_.data(),
+                                              static_cast<Eigen::Index>(peaks_.size()));
+    if (config_.tail.model == TailModel::weibull) {
+      weibull_ = fit_weibull_tail(y, weibull_.threshold_offset);
+    } else {
+      gpd_ = fit_gpd(y);
+    }
     update_threshold();
   }
 
   void update_threshold() {
     // q n / N_t grows while only normal values arrive; at 1 the tail model says z_q = t.
     const double ratio = std::min(
-        1.0, config_.risk_q * static_cast<double>(n_) / static_cast<double>(peaks_.size()));
-    threshold_ = initial_threshold_ + gpd_.inverse_survival(ratio);
+        1.0, config_.risk_q * static_cast<double>(n_) / static_cast<double>(peaks_total_));
+    const double excess = config_.tail.model == TailModel::weibull
+                              ? weibull_.inverse_survival(ratio)
+                              : gpd_.inverse_survival(ratio);
+    threshold_ = detail::from_tail_excess(excess, initial_threshold_, config_.tail.transform);
   }
 
   SpotConfig config_;
   bool is_setup_ = false;
   bool calibrated_ = false;
   std::vector<double> init_;
-  std::vector<double> peaks_;
+  std::vector<double> peaks_;  ///< tail excesses, oldest first
+  Eigen::Index peaks_total_ = 0;
+  double center_ = 0.0;
+  WeibullTailFit weibull_;
   std::vector<double> window_;
   std::size_t window_next_ = 0;
   double initial_threshold_ = 0.0;

@@ -5,20 +5,27 @@
 // physiology, and what to do. Rates in clinical units (alerts and anomalies per hour).
 //
 // Per beat the host calls update(BeatObservation); reviewer labels arrive later through
-// update_label(). Everything is standardised against a MonitorReference fitted on the training
-// or calibration data (it is the model bundle's drift_reference), so every detector parameter
-// is in reference standard deviations and the same defaults fit any patient population.
+// update_label(). Every channel is compared with a MonitorReference fitted on training,
+// calibration or the stream's own baseline (the model bundle's drift_reference), in units of
+// a tolerance: the smallest change worth an alert. Real ECG wanders by many reference standard
+// deviations within half an hour (respiration, posture, rhythm, arrhythmia burden; see
+// benchmarks/eval_drift.py), so statistical significance alone would alarm every few minutes.
 //
-//   channel      value fed (per beat)                          detector
-//   score        u = reference CDF of the score (1 - p-value    ADWIN (δ = 0.002)
-//                when the host gives one); uniform under H0
-//   heart_rate   z = (hr - mean) / std                          Page-Hinkley, both ways
-//   amplitude    z = (|R amplitude| - mean) / std               Page-Hinkley, both ways
+//   channel      value (per beat), in tolerances               detector
+//   score        (u - 1/2) / score_tolerance, u = reference     CUSUM on the running median
+//                CDF of the score (1 - p-value when given)      (score_smoothing_beats), rises
+//   heart_rate   (hr - mean) / heart_rate_tolerance_bpm         CUSUM on the running median
+//   amplitude    log(|R| / mean |R|) / log(1 + tolerance)       CUSUM on the running median
 //   polarity     sign of the R amplitude vs the reference's     k of the last n beats flipped
-//   quality      z = (quality score - mean) / std               CUSUM (alerts on a fall only)
+//   quality      (quality - mean) / quality_tolerance           CUSUM on the running median,
+//                                                               falls while quality is not ok
 //   latent       RMS z of the code vs the reference code,       ADWIN
 //                standardised by its reference mean/std
 //   error_rate   reviewer label != prediction (late labels)     DDM and HDDM_A
+//
+// The CUSUMs (k = 1, h = 10) see the running median (smoothing_beats) minus the channel's
+// baseline: the reference at first, the level at the channel's last alarm after that, so a
+// change is reported once and the next alert needs another tolerance of change.
 //
 // Rules (docs/drift.md "## Monitor" explains the why):
 // - shape and since_s: over the beats since the previous alert of the same channel (at least
@@ -35,24 +42,24 @@
 // - confirmation: when fewer than recent_beats beats follow the breakpoint at the alarm, the
 //   alert waits for them (the channel's cooldown starts at the alarm) and is raised then,
 //   fitted on them — a few beats after a step look like the start of a trend.
-// - strength: mean of the standardised values after the breakpoint (the last recent_beats of
-//   them; the reference mean is 0), so the effect size in reference standard deviations,
-//   signed. Score: of its z-values, while its shape is fitted on the bounded CDF values.
+// - strength: mean of the channel values after the breakpoint (the last recent_beats of
+//   them; the reference is 0), so the signed change in tolerances. Score: of its z-values
+//   (reference std), while its shape is fitted on the bounded CDF values.
 // - A quality fault alerts once and stays active (status sensor_fault) until the quality of
 //   the last recent_beats is ok again; DDM alarms count only after ddm_min_labels labels since
 //   its restart (DDM alarms on the first error after an error-free start).
 // - cause and action: polarity flip, quality fall -> sensor_fault, check_sensor. With the
 //   quality of the last recent_beats not ok (more than quality_unusable_fraction unusable
-//   grades, or mean quality z below -quality_bad_z) every other alert is sensor_fault,
+//   grades, or mean quality (tolerances) below -quality_bad_z) every other alert is sensor_fault,
 //   check_sensor. With good quality: a sudden amplitude change with heart rate unchanged across
-//   since_s (|Δ mean hr z| < heart_rate_unchanged_z) is a gain jump -> sensor_fault,
+//   since_s (|Δ mean hr| in tolerances < heart_rate_unchanged_z) is a gain jump -> sensor_fault,
 //   check_sensor; a gradual amplitude change or a heart-rate change is physiological, none_yet
 //   (the model may cope; the score channel says when it does not); a score shift is
 //   physiological, recalibrate_threshold, or retrain when |strength| >= retrain_strength or
 //   the latent channel alerted within cooldown_s; a latent drift is physiological, retrain; an
 //   error-rate rise is unknown, retrain.
 // - One alert per channel per cooldown_s: a detector that fires again within it (a trend keeps
-//   firing Page-Hinkley) is counted in n_suppressed, not emitted.
+//   firing its CUSUM) is counted in n_suppressed, not emitted.
 //
 // Deterministic: the output is a function of the observations and labels only. save()/restore()
 // carry the whole state (detectors, histories, alerts, counters) as JSON; the callback is not
@@ -77,7 +84,6 @@
 #include "ecgad/drift/ddm.hpp"
 #include "ecgad/drift/detector.hpp"
 #include "ecgad/drift/hddm_a.hpp"
-#include "ecgad/drift/page_hinkley.hpp"
 #include "ecgad/signal/quality.hpp"
 
 namespace ecgad::drift {
@@ -152,9 +158,34 @@ struct MonitorReference {
   std::vector<double> latent_mean, latent_std;   ///< per latent dimension; empty = no latent
   /// Mean and std of the RMS z-distance of the reference codes to latent_mean.
   double latent_distance_mean = 0.0, latent_distance_std = 1.0;
+  /// Mean reference beat (the beats given to fit(), e.g. band-passed, not normalised); empty =
+  /// none. With it, polarity is read from each beat's correlation with this template rather
+  /// than from the sign of its R peak, which flips with the R/S balance of a biphasic QRS.
+  std::vector<double> template_beat;
   std::int64_t n_beats = 0;
 
   bool has_latent() const noexcept { return !latent_mean.empty(); }
+  bool has_template() const noexcept { return !template_beat.empty(); }
+
+  /// Pearson correlation of a beat with template_beat (0 when either is constant).
+  double template_correlation(const float* beat) const noexcept {
+    const std::size_t n = template_beat.size();
+    double mb = 0.0, mt = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      mb += static_cast<double>(beat[i]);
+      mt += template_beat[i];
+    }
+    mb /= static_cast<double>(n);
+    mt /= static_cast<double>(n);
+    double sbt = 0.0, sbb = 0.0, stt = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double b = static_cast<double>(beat[i]) - mb, t = template_beat[i] - mt;
+      sbt += b * t;
+      sbb += b * b;
+      stt += t * t;
+    }
+    return sbb > 0.0 && stt > 0.0 ? sbt / std::sqrt(sbb * stt) : 0.0;
+  }
 
   /// Fits the reference on n >= 30 beats. heart_rate_bpm > 0, quality_score in [0, 1]; latent
   /// is n × D or has no rows (no latent watcher). Quantiles: numpy's default (linear) method.
@@ -162,7 +193,8 @@ struct MonitorReference {
                               const Eigen::Ref<const Eigen::VectorXd>& heart_rate_bpm,
                               const Eigen::Ref<const Eigen::VectorXd>& r_amplitude_mv,
                               const Eigen::Ref<const Eigen::VectorXd>& quality_score,
-                              const Eigen::Ref<const LatentMatrix>& latent = LatentMatrix()) {
+                              const Eigen::Ref<const LatentMatrix>& latent = LatentMatrix(),
+                              const Eigen::Ref<const LatentMatrix>& beats = LatentMatrix()) {
     const Eigen::Index n = scores.size();
     if (n < kMinBeats) {
       throw InvalidArgument("MonitorReference.fit: needs at least " + std::to_string(kMinBeats) +
@@ -172,6 +204,16 @@ struct MonitorReference {
     detail::monitor_same_length(n, r_amplitude_mv.size(), "r_amplitude_mv");
     detail::monitor_same_length(n, quality_score.size(), "quality_score");
     if (latent.rows() != 0) detail::monitor_same_length(n, latent.rows(), "latent (rows)");
+    if (beats.rows() != 0) {
+      detail::monitor_same_length(n, beats.rows(), "beats (rows)");
+      if (beats.cols() < 8) {
+        throw InvalidArgument("MonitorReference.fit: beats must have >= 8 samples each, got " +
+                              std::to_string(beats.cols()));
+      }
+      if (!beats.allFinite()) {
+        throw InvalidArgument("MonitorReference.fit: beats must be finite (found NaN/Inf)");
+      }
+    }
     detail::monitor_all_finite(scores, "scores");
     detail::monitor_all_finite(heart_rate_bpm, "heart_rate_bpm");
     detail::monitor_all_finite(r_amplitude_mv, "r_amplitude_mv");
@@ -220,6 +262,10 @@ struct MonitorReference {
       Eigen::VectorXd dist(n);
       for (Eigen::Index i = 0; i < n; ++i) dist[i] = r.latent_distance(latent.row(i).data(), d);
       std::tie(r.latent_distance_mean, r.latent_distance_std) = detail::monitor_mean_std(dist);
+    }
+    if (beats.rows() != 0) {
+      const Eigen::RowVectorXd mean = beats.cast<double>().colwise().mean();
+      r.template_beat.assign(mean.data(), mean.data() + mean.size());
     }
     return r;
   }
@@ -289,6 +335,11 @@ struct MonitorReference {
       detail::require_positive(latent_std[i], who, "latent_std");
     }
     detail::require_min_int(n_beats, 0, who, "n_beats");
+    if (!template_beat.empty() && template_beat.size() < 8) {
+      throw InvalidArgument(std::string(who) + ": template_beat must hold >= 8 samples, got " +
+                            std::to_string(template_beat.size()));
+    }
+    for (double v : template_beat) finite(v, "template_beat");
   }
 
   nlohmann::json to_json() const {
@@ -306,6 +357,7 @@ struct MonitorReference {
             {"latent_std", detail::monitor_encode_doubles(latent_std)},
             {"latent_distance_mean", latent_distance_mean},
             {"latent_distance_std", latent_distance_std},
+            {"template_beat", detail::monitor_encode_doubles(template_beat)},
             {"n_beats", n_beats}};
   }
 
@@ -329,6 +381,10 @@ struct MonitorReference {
     r.latent_std = detail::monitor_get_doubles(j, "latent_std", who);
     r.latent_distance_mean = detail::get_double(j, "latent_distance_mean", who);
     r.latent_distance_std = detail::get_double(j, "latent_distance_std", who);
+    // Optional (absent in references written before it existed).
+    if (j.contains("template_beat")) {
+      r.template_beat = detail::monitor_get_doubles(j, "template_beat", who);
+    }
     r.n_beats = detail::get_int(j, "n_beats", who);
     r.validate();
     return r;
@@ -342,50 +398,64 @@ struct MonitorReference {
            quality_mean == o.quality_mean && quality_std == o.quality_std &&
            latent_mean == o.latent_mean && latent_std == o.latent_std &&
            latent_distance_mean == o.latent_distance_mean &&
-           latent_distance_std == o.latent_distance_std && n_beats == o.n_beats;
+           latent_distance_std == o.latent_distance_std && template_beat == o.template_beat &&
+           n_beats == o.n_beats;
   }
 };
 
-/// Parameters of the monitor. Detector thresholds are in reference standard deviations.
+/// Parameters of the monitor. Channel values are in tolerances (see the header comment).
 struct MonitorConfig {
-  std::int64_t history_beats = 512;  ///< beats kept per channel for since_s/shape, >= 16
+  std::int64_t history_beats = 1024;  ///< beats kept per channel for since_s/shape, >= 16
   std::int64_t recent_beats = 16;    ///< beats averaged for strength and "quality now", >= 4
-  double cooldown_s = 300.0;         ///< one alert per channel per this many seconds, >= 0
+  double cooldown_s = 60.0;          ///< one alert per channel per this many seconds, >= 0
   double sudden_fraction = 0.5;      ///< sudden when the jump is >= this share of the change
   double sudden_min_z = 3.0;         ///< ... and >= this many standard errors (not noise)
   double trend_min_z = 2.0;          ///< a slope after the jump is a trend from this t value
   std::int64_t ddm_min_labels = 200;  ///< DDM alarms count after this many labels, >= 0
-  std::int64_t polarity_beats = 8;   ///< polarity window, >= 1
-  std::int64_t polarity_min_flipped = 7;  ///< flipped beats in the window for an alert
-  double quality_min_std = 0.05;     ///< floor of the reference quality std (score units)
+  std::int64_t polarity_beats = 24;  ///< polarity window, >= 1
+  std::int64_t polarity_min_flipped = 22;  ///< flipped beats in the window for an alert
+  // (and their median |R| within the amplitude tolerance of the reference: an inverted lead
+  // keeps |R|; a detector switching to a different lobe of a biphasic QRS does not)
+  /// With a template beat: |correlation| from which a beat counts as upright or inverted
+  double polarity_min_correlation = 0.5;
   double quality_unusable_fraction = 0.5;  ///< quality not ok above this share of unusable
-  double quality_bad_z = 3.0;        ///< quality not ok below -this mean z
-  double heart_rate_unchanged_z = 2.0;  ///< |Δ hr| below this (z) across since_s = unchanged
+  double quality_bad_z = 1.0;        ///< quality not ok below -this mean (in tolerances)
+  /// |Δ hr| below this (in heart-rate tolerances) across since_s = heart rate unchanged
+  double heart_rate_unchanged_z = 0.5;
   double retrain_strength = 3.0;     ///< score shift (z) from which retrain, not recalibrate
-  AdwinConfig score_adwin{};
+  /// The smallest change each channel reports (docs/drift.md, "Monitor"): real records wander
+  /// (respiration, posture, rhythm) by many reference std, so significance alone alarms hourly.
+  double amplitude_tolerance = 0.5;         ///< relative gain change of |R|, > 0
+  double heart_rate_tolerance_bpm = 20.0;   ///< heart-rate change, bpm, > 0
+  double quality_tolerance = 0.4;           ///< quality-score fall, score units, > 0
+  double score_tolerance = 0.45;  ///< shift of the running score quantile's reference CDF, > 0
+  /// Running-median length (beats) before the detectors: ectopic beats and single artefacts
+  /// do not move a median; the score is noisier per beat (uniform CDF) and gets a longer one.
+  std::int64_t smoothing_beats = 15;
+  std::int64_t score_smoothing_beats = 61;
+  std::int64_t quality_smoothing_beats = 31;  ///< a fault must outlast a short noise burst
+  /// The score channel follows this quantile of the last score_smoothing_beats CDF values
+  /// (reference value = the quantile itself): a low quantile tracks the normal beats, so a
+  /// run of ectopic beats (up to 1 - quantile of them) does not move it, while a change that
+  /// the model copes worse with on every beat does.
+  double score_quantile = 0.25;
   AdwinConfig latent_adwin{};
-  PageHinkleyConfig heart_rate_ph = default_ph();
-  PageHinkleyConfig amplitude_ph = default_ph();
+  CusumConfig score_cusum = default_cusum();
+  CusumConfig heart_rate_cusum = default_cusum();
+  CusumConfig amplitude_cusum = default_cusum();
   CusumConfig quality_cusum = default_cusum();
   DdmConfig ddm{};
   HddmAConfig hddm_a{};
 
-  /// Page-Hinkley on z-values: tolerate 0.25 std, alarm at 25 std·beats; exp(-2·δ·λ) = e^-12.5
-  /// bounds the chance that one excursion of an i.i.d. N(0, 1) stream alarms.
-  static PageHinkleyConfig default_ph() {
-    PageHinkleyConfig c;
-    c.min_instances = 30;
-    c.delta = 0.25;
-    c.threshold = 25.0;
-    c.alpha = 1.0;
-    c.mode = PageHinkleyMode::both;
-    return c;
-  }
-  /// CUSUM on quality z-values against the reference (mean 0, std 1): Montgomery's k, h.
+  /// CUSUM on the smoothed deviation in tolerances (mean 0, std 1): only the part beyond one
+  /// tolerance accumulates (k = 1), and 10 tolerance·beats of it alarm — a change of twice the
+  /// tolerance after ~10 beats, of three times after ~5.
   static CusumConfig default_cusum() {
     CusumConfig c;
     c.mean = 0.0;
     c.std = 1.0;
+    c.k = 1.0;
+    c.h = 10.0;
     return c;
   }
 
@@ -412,15 +482,35 @@ struct MonitorConfig {
                             std::to_string(polarity_beats) + ", got " +
                             std::to_string(polarity_min_flipped));
     }
-    detail::require_positive(quality_min_std, who, "quality_min_std");
+    detail::require_positive(amplitude_tolerance, who, "amplitude_tolerance");
+    detail::require_positive(heart_rate_tolerance_bpm, who, "heart_rate_tolerance_bpm");
+    detail::require_positive(quality_tolerance, who, "quality_tolerance");
+    detail::require_positive(score_tolerance, who, "score_tolerance");
+    detail::require_min_int(smoothing_beats, 1, who, "smoothing_beats");
+    detail::require_min_int(score_smoothing_beats, 1, who, "score_smoothing_beats");
+    detail::require_min_int(quality_smoothing_beats, 1, who, "quality_smoothing_beats");
+    if (smoothing_beats > history_beats || score_smoothing_beats > history_beats ||
+        quality_smoothing_beats > history_beats) {
+      throw InvalidArgument("monitor: smoothing_beats, score_smoothing_beats and "
+                            "quality_smoothing_beats must be <= history_beats = " +
+                            std::to_string(history_beats) + ", got " +
+                            std::to_string(smoothing_beats) + ", " +
+                            std::to_string(score_smoothing_beats) + " and " +
+                            std::to_string(quality_smoothing_beats));
+    }
+    if (!(score_quantile > 0.0 && score_quantile < 1.0)) {
+      throw InvalidArgument("monitor: score_quantile must be in (0, 1), got " +
+                            detail::format_number(score_quantile));
+    }
     detail::require_open_unit(quality_unusable_fraction, who, "quality_unusable_fraction");
+    detail::require_open_unit(polarity_min_correlation, who, "polarity_min_correlation");
     detail::require_positive(quality_bad_z, who, "quality_bad_z");
     detail::require_positive(heart_rate_unchanged_z, who, "heart_rate_unchanged_z");
     detail::require_positive(retrain_strength, who, "retrain_strength");
-    score_adwin.validate();
     latent_adwin.validate();
-    heart_rate_ph.validate();
-    amplitude_ph.validate();
+    score_cusum.validate();
+    heart_rate_cusum.validate();
+    amplitude_cusum.validate();
     quality_cusum.validate();
     ddm.validate();
     hddm_a.validate();
@@ -436,15 +526,23 @@ struct MonitorConfig {
             {"ddm_min_labels", ddm_min_labels},
             {"polarity_beats", polarity_beats},
             {"polarity_min_flipped", polarity_min_flipped},
-            {"quality_min_std", quality_min_std},
             {"quality_unusable_fraction", quality_unusable_fraction},
+            {"polarity_min_correlation", polarity_min_correlation},
             {"quality_bad_z", quality_bad_z},
             {"heart_rate_unchanged_z", heart_rate_unchanged_z},
             {"retrain_strength", retrain_strength},
-            {"score_adwin", score_adwin.to_json()},
+            {"amplitude_tolerance", amplitude_tolerance},
+            {"heart_rate_tolerance_bpm", heart_rate_tolerance_bpm},
+            {"quality_tolerance", quality_tolerance},
+            {"score_tolerance", score_tolerance},
+            {"smoothing_beats", smoothing_beats},
+            {"score_smoothing_beats", score_smoothing_beats},
+            {"quality_smoothing_beats", quality_smoothing_beats},
+            {"score_quantile", score_quantile},
             {"latent_adwin", latent_adwin.to_json()},
-            {"heart_rate_ph", heart_rate_ph.to_json()},
-            {"amplitude_ph", amplitude_ph.to_json()},
+            {"score_cusum", score_cusum.to_json()},
+            {"heart_rate_cusum", heart_rate_cusum.to_json()},
+            {"amplitude_cusum", amplitude_cusum.to_json()},
             {"quality_cusum", quality_cusum.to_json()},
             {"ddm", ddm.to_json()},
             {"hddm_a", hddm_a.to_json()}};
@@ -462,15 +560,23 @@ struct MonitorConfig {
     c.ddm_min_labels = detail::get_int(j, "ddm_min_labels", who);
     c.polarity_beats = detail::get_int(j, "polarity_beats", who);
     c.polarity_min_flipped = detail::get_int(j, "polarity_min_flipped", who);
-    c.quality_min_std = detail::get_double(j, "quality_min_std", who);
     c.quality_unusable_fraction = detail::get_double(j, "quality_unusable_fraction", who);
+    c.polarity_min_correlation = detail::get_double(j, "polarity_min_correlation", who);
     c.quality_bad_z = detail::get_double(j, "quality_bad_z", who);
     c.heart_rate_unchanged_z = detail::get_double(j, "heart_rate_unchanged_z", who);
     c.retrain_strength = detail::get_double(j, "retrain_strength", who);
-    c.score_adwin = AdwinConfig::from_json(detail::field(j, "score_adwin", who));
+    c.amplitude_tolerance = detail::get_double(j, "amplitude_tolerance", who);
+    c.heart_rate_tolerance_bpm = detail::get_double(j, "heart_rate_tolerance_bpm", who);
+    c.quality_tolerance = detail::get_double(j, "quality_tolerance", who);
+    c.score_tolerance = detail::get_double(j, "score_tolerance", who);
+    c.smoothing_beats = detail::get_int(j, "smoothing_beats", who);
+    c.score_smoothing_beats = detail::get_int(j, "score_smoothing_beats", who);
+    c.quality_smoothing_beats = detail::get_int(j, "quality_smoothing_beats", who);
+    c.score_quantile = detail::get_double(j, "score_quantile", who);
     c.latent_adwin = AdwinConfig::from_json(detail::field(j, "latent_adwin", who));
-    c.heart_rate_ph = PageHinkleyConfig::from_json(detail::field(j, "heart_rate_ph", who));
-    c.amplitude_ph = PageHinkleyConfig::from_json(detail::field(j, "amplitude_ph", who));
+    c.score_cusum = CusumConfig::from_json(detail::field(j, "score_cusum", who));
+    c.heart_rate_cusum = CusumConfig::from_json(detail::field(j, "heart_rate_cusum", who));
+    c.amplitude_cusum = CusumConfig::from_json(detail::field(j, "amplitude_cusum", who));
     c.quality_cusum = CusumConfig::from_json(detail::field(j, "quality_cusum", who));
     c.ddm = DdmConfig::from_json(detail::field(j, "ddm", who));
     c.hddm_a = HddmAConfig::from_json(detail::field(j, "hddm_a", who));
@@ -490,8 +596,15 @@ struct BeatObservation {
   double rr_s = std::numeric_limits<double>::quiet_NaN();  ///< RR interval, s > 0 (if no hr)
   double r_amplitude_mv = 1.0;  ///< signed R amplitude, mV (negative = inverted QRS)
   bool predicted_anomaly = false;  ///< the pipeline's decision for this beat
+  /// The host's ectopy flag (e.g. RR < 0.85 x the running median RR): a premature beat's
+  /// R amplitude is kept out of the amplitude and polarity channels (PVCs differ in both).
+  bool premature = false;
   const float* latent = nullptr;   ///< latent code (latent_dim floats), or nullptr
   std::size_t latent_dim = 0;
+  /// The beat (beat_length samples, as the reference's beats), or nullptr; read for polarity
+  /// when the reference has a template_beat.
+  const float* beat = nullptr;
+  std::size_t beat_length = 0;
 };
 
 /// Counts, rates in clinical units and the current state of a monitor.
@@ -547,10 +660,13 @@ class Monitor {
     signs_.assign(static_cast<std::size_t>(config_.polarity_beats), 0);
     sign_times_.assign(static_cast<std::size_t>(config_.polarity_beats), 0.0);
     grades_.assign(static_cast<std::size_t>(config_.recent_beats), 0);
-    score_adwin_ = Adwin(config_.score_adwin);
     latent_adwin_ = Adwin(config_.latent_adwin);
-    hr_ph_ = PageHinkley(config_.heart_rate_ph);
-    amp_ph_ = PageHinkley(config_.amplitude_ph);
+    score_cusum_ = Cusum(config_.score_cusum);
+    hr_cusum_ = Cusum(config_.heart_rate_cusum);
+    amp_cusum_ = Cusum(config_.amplitude_cusum);
+    scratch_.assign(static_cast<std::size_t>(std::max(
+                        {config_.smoothing_beats, config_.score_smoothing_beats,
+                         config_.quality_smoothing_beats})), 0.0);
     quality_cusum_ = Cusum(config_.quality_cusum);
     ddm_ = Ddm(config_.ddm);
     hddm_ = HddmA(config_.hddm_a);
@@ -574,10 +690,11 @@ class Monitor {
     sign_head_ = sign_count_ = grade_head_ = grade_count_ = 0;
     expected_sign_ = reference_.polarity;
     quality_fault_active_ = false;
-    score_adwin_.reset();
     latent_adwin_.reset();
-    hr_ph_.reset();
-    amp_ph_.reset();
+    score_cusum_.reset();
+    hr_cusum_.reset();
+    amp_cusum_.reset();
+    baseline_.fill(0.0);
     quality_cusum_.reset();
     ddm_.reset();
     hddm_.reset();
@@ -604,23 +721,35 @@ class Monitor {
 
     const double z_score = (b.score - reference_.score_mean) / reference_.score_std;
     const double u = std::isnan(b.p_value) ? reference_.score_cdf(b.score) : 1.0 - b.p_value;
-    const double z_hr = (hr - reference_.heart_rate_mean_bpm) / reference_.heart_rate_std_bpm;
-    const double z_amp =
-        (std::fabs(b.r_amplitude_mv) - reference_.amplitude_mean_mv) / reference_.amplitude_std_mv;
-    const double z_quality = (b.quality_score - reference_.quality_mean) / quality_std();
-    score_.push(t, u);
+    // Deviations from the reference in tolerances (1 = the smallest change worth an alert).
+    const double z_hr = (hr - reference_.heart_rate_mean_bpm) / config_.heart_rate_tolerance_bpm;
+    // Gain acts multiplicatively: log ratio, so x1.5 and x(1/1.5) are equally far.
+    const double abs_amp = std::max(std::fabs(b.r_amplitude_mv), 1e-3 * reference_.amplitude_mean_mv);
+    const double z_amp = std::log(abs_amp / reference_.amplitude_mean_mv) /
+                         std::log1p(config_.amplitude_tolerance);
+    const double z_quality = (b.quality_score - reference_.quality_mean) / config_.quality_tolerance;
+    score_.push(t, (u - 0.5) / config_.score_tolerance);
     score_z_.push(t, z_score);
     heart_rate_.push(t, z_hr);
-    amplitude_.push(t, z_amp);
+    if (!b.premature) amplitude_.push(t, z_amp);
     quality_.push(t, z_quality);
     grades_[grade_head_] = b.quality_grade == signal::QualityGrade::unusable ? 1 : 0;
     grade_head_ = (grade_head_ + 1) % grades_.size();
     grade_count_ = std::min(grade_count_ + 1, grades_.size());
-    const int sign = b.r_amplitude_mv > 0.0 ? 1 : b.r_amplitude_mv < 0.0 ? -1 : 0;
-    signs_[sign_head_] = static_cast<std::int8_t>(sign);
-    sign_times_[sign_head_] = t;
-    sign_head_ = (sign_head_ + 1) % signs_.size();
-    sign_count_ = std::min(sign_count_ + 1, signs_.size());
+    if (!b.premature) {
+      int sign = b.r_amplitude_mv > 0.0 ? 1 : b.r_amplitude_mv < 0.0 ? -1 : 0;
+      if (b.beat != nullptr && reference_.has_template()) {
+        // Inverted lead: correlation ~ -1 with the template; ambiguous shapes count as neither.
+        const double c = reference_.template_correlation(b.beat);
+        sign = c >= config_.polarity_min_correlation    ? reference_.polarity
+               : c <= -config_.polarity_min_correlation ? -reference_.polarity
+                                                        : 0;
+      }
+      signs_[sign_head_] = static_cast<std::int8_t>(sign);
+      sign_times_[sign_head_] = t;
+      sign_head_ = (sign_head_ + 1) % signs_.size();
+      sign_count_ = std::min(sign_count_ + 1, signs_.size());
+    }
 
     // Pending alerts that are due with this beat, then the detectors.
     tick(AlertKind::quality, t, index);
@@ -631,23 +760,46 @@ class Monitor {
     // A persisting fault re-fires CUSUM (its in-control mean is the reference): one alert per
     // fault, until the quality is ok again.
     if (quality_fault_active_ && quality_ok()) quality_fault_active_ = false;
-    if (quality_cusum_.update(z_quality) == DriftLevel::drift && recent_mean(quality_) < 0.0) {
-      if (quality_fault_active_) {
-        ++n_suppressed_;
-      } else {
-        emit(AlertKind::quality, "cusum", t, index, quality_);
-        quality_fault_active_ = true;
+    // Each channel's CUSUM sees its running median relative to the channel's baseline: the
+    // reference at first, the level at the channel's last alarm after that (a change is
+    // reported once; the next alarm needs another tolerance of change).
+    const auto smooth = static_cast<std::size_t>(config_.smoothing_beats);
+    const double q_dev =
+        running_median(quality_, static_cast<std::size_t>(config_.quality_smoothing_beats)) -
+        baseline_[kQualityChannel];
+    if (quality_cusum_.update(q_dev) == DriftLevel::drift &&
+        moved_away(kQualityChannel, q_dev, -1)) {
+      // A fault alerts while the quality is bad in absolute terms too (quality_ok() false: a
+      // clean record's quality wanders within "good"), once per fault: it stays active until
+      // the quality is ok again.
+      if (recent_mean(quality_) < 0.0 && !quality_ok()) {
+        if (quality_fault_active_) {
+          ++n_suppressed_;
+        } else {
+          emit(AlertKind::quality, "cusum", t, index, quality_);
+          quality_fault_active_ = true;
+        }
       }
     }
-    check_polarity(t, index);
-    if (amp_ph_.update(z_amp) == DriftLevel::drift) {
-      emit(AlertKind::amplitude, "page_hinkley", t, index, amplitude_);
+    if (!b.premature) {
+      check_polarity(t, index);
+      const double a_dev = running_median(amplitude_, smooth) - baseline_[kAmplitudeChannel];
+      if (amp_cusum_.update(a_dev) == DriftLevel::drift &&
+          moved_away(kAmplitudeChannel, a_dev, 0)) {
+        emit(AlertKind::amplitude, "cusum", t, index, amplitude_);
+      }
     }
-    if (hr_ph_.update(z_hr) == DriftLevel::drift) {
-      emit(AlertKind::heart_rate, "page_hinkley", t, index, heart_rate_);
+    const double h_dev = running_median(heart_rate_, smooth) - baseline_[kHeartRateChannel];
+    if (hr_cusum_.update(h_dev) == DriftLevel::drift && moved_away(kHeartRateChannel, h_dev, 0)) {
+      emit(AlertKind::heart_rate, "cusum", t, index, heart_rate_);
     }
-    if (score_adwin_.update(u) == DriftLevel::drift) {
-      emit(AlertKind::score, "adwin", t, index, score_, &score_z_);
+    const double s_dev =
+        running_quantile(score_, static_cast<std::size_t>(config_.score_smoothing_beats),
+                         config_.score_quantile) -
+        (config_.score_quantile - 0.5) / config_.score_tolerance - baseline_[kScoreChannel];
+    // Only rising scores are a problem (the model copes worse).
+    if (score_cusum_.update(s_dev) == DriftLevel::drift && moved_away(kScoreChannel, s_dev, 1)) {
+      emit(AlertKind::score, "cusum", t, index, score_, &score_z_);
     }
     if (b.latent != nullptr) {
       const double d = reference_.latent_distance(b.latent, static_cast<Eigen::Index>(b.latent_dim));
@@ -757,10 +909,10 @@ class Monitor {
             {"config", config_.to_json()},
             {"reference", reference_.to_json()},
             {"detectors",
-             {{"score_adwin", score_adwin_.state()},
-              {"latent_adwin", latent_adwin_.state()},
-              {"heart_rate_ph", hr_ph_.state()},
-              {"amplitude_ph", amp_ph_.state()},
+             {{"latent_adwin", latent_adwin_.state()},
+              {"score_cusum", score_cusum_.state()},
+              {"heart_rate_cusum", hr_cusum_.state()},
+              {"amplitude_cusum", amp_cusum_.state()},
               {"quality_cusum", quality_cusum_.state()},
               {"ddm", ddm_.state()},
               {"hddm_a", hddm_.state()}}},
@@ -776,6 +928,8 @@ class Monitor {
             {"polarity_times", detail::monitor_encode_doubles(sign_times)},
             {"unusable_grades", grades},
             {"expected_sign", expected_sign_},
+            {"baselines", detail::monitor_encode_doubles(
+                              std::vector<double>(baseline_.begin(), baseline_.end()))},
             {"quality_fault_active", quality_fault_active_},
             {"alerts", alerts},
             {"last_alert_s", last},
@@ -807,10 +961,16 @@ class Monitor {
     Monitor m(MonitorReference::from_json(detail::field(j, "reference", who)),
               Config::from_json(detail::field(j, "config", who)));
     const auto& d = detail::field(j, "detectors", who);
-    m.score_adwin_.restore(detail::field(d, "score_adwin", who));
     m.latent_adwin_.restore(detail::field(d, "latent_adwin", who));
-    m.hr_ph_.restore(detail::field(d, "heart_rate_ph", who));
-    m.amp_ph_.restore(detail::field(d, "amplitude_ph", who));
+    m.score_cusum_.restore(detail::field(d, "score_cusum", who));
+    m.hr_cusum_.restore(detail::field(d, "heart_rate_cusum", who));
+    m.amp_cusum_.restore(detail::field(d, "amplitude_cusum", who));
+    const auto baselines = detail::monitor_get_doubles(j, "baselines", who);
+    if (baselines.size() != m.baseline_.size()) {
+      throw InvalidArgument("monitor.restore: baselines must hold " +
+                            std::to_string(m.baseline_.size()) + " values");
+    }
+    std::copy(baselines.begin(), baselines.end(), m.baseline_.begin());
     m.quality_cusum_.restore(detail::field(d, "quality_cusum", who));
     m.ddm_.restore(detail::field(d, "ddm", who));
     m.hddm_.restore(detail::field(d, "hddm_a", who));
@@ -971,8 +1131,41 @@ class Monitor {
     return {&score_, &score_z_, &heart_rate_, &amplitude_, &quality_, &latent_, &errors_};
   }
 
-  double quality_std() const noexcept {
-    return std::max(reference_.quality_std, config_.quality_min_std);
+  // A channel's CUSUM alarmed with its level at baseline + dev: move the baseline there and
+  // say whether that is news — a move away from the reference (by more than the baseline
+  // already was, or past it by half a tolerance or more), in the harmful direction when
+  // harmful != 0.
+  // A move back towards the reference is a recovery: the baseline follows, no alert. A
+  // one-sided channel's baseline never passes the reference on the harmless side.
+  bool moved_away(std::size_t channel, double dev, int harmful) {
+    const double before = baseline_[channel];
+    const double after = before + dev;
+    if (harmful != 0 && dev * harmful < 0.0) {
+      baseline_[channel] = harmful > 0 ? std::max(0.0, after) : std::min(0.0, after);
+      return false;
+    }
+    baseline_[channel] = after;
+    return std::fabs(after) > std::fabs(before) || (after * before < 0.0 && std::fabs(after) >= 0.5);
+  }
+
+  // Median of the last m values of a channel (fewer at the start); no allocation.
+  double running_median(const Track& tr, std::size_t m) const {
+    return running_quantile(tr, m, 0.5);
+  }
+  // Quantile q of the last m values (numpy's linear method); no allocation.
+  double running_quantile(const Track& tr, std::size_t m, double q) const {
+    m = std::min(m, tr.size);
+    if (m == 0) return 0.0;
+    for (std::size_t i = 0; i < m; ++i) scratch_[i] = tr.v[tr.at(tr.size - m + i)];
+    const double h = q * static_cast<double>(m - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    const auto it = scratch_.begin() + static_cast<std::ptrdiff_t>(lo);
+    const auto end = scratch_.begin() + static_cast<std::ptrdiff_t>(m);
+    std::nth_element(scratch_.begin(), it, end);
+    const double below = *it;
+    if (lo + 1 >= m) return below;
+    const double above = *std::min_element(it + 1, end);
+    return below + (h - static_cast<double>(lo)) * (above - below);
   }
 
   double validate(const BeatObservation& b) const {
@@ -1016,6 +1209,17 @@ class Monitor {
         if (!std::isfinite(b.latent[i])) {
           throw bad("latent[" + std::to_string(i) + "]", b.latent[i], "finite");
         }
+      }
+    }
+    if (b.beat != nullptr && reference_.has_template()) {
+      if (b.beat_length != reference_.template_beat.size()) {
+        throw InvalidArgument("monitor.update: beat has " + std::to_string(b.beat_length) +
+                              " samples, expected " +
+                              std::to_string(reference_.template_beat.size()) +
+                              " (the reference's template beat)");
+      }
+      for (std::size_t i = 0; i < b.beat_length; ++i) {
+        if (!std::isfinite(b.beat[i])) throw bad("beat[" + std::to_string(i) + "]", b.beat[i], "finite");
       }
     }
     return hr;
@@ -1196,6 +1400,9 @@ class Monitor {
     std::int64_t flipped = 0;
     for (std::int8_t s : signs_) flipped += s == -expected_sign_ ? 1 : 0;
     if (flipped < config_.polarity_min_flipped) return;
+    const double level =  // |R| of these beats against the amplitude baseline
+        running_median(amplitude_, signs_.size()) - baseline_[kAmplitudeChannel];
+    if (std::fabs(level) > 1.0) return;  // not an inversion: a different wave, or a gain change
     // since_s: the first beat of the window with the new sign.
     double since = t;
     for (std::size_t i = 0; i < sign_count_; ++i) {
@@ -1371,8 +1578,12 @@ class Monitor {
   Config config_;
   AlertCallback callback_;
 
-  Adwin score_adwin_, latent_adwin_;
-  PageHinkley hr_ph_, amp_ph_;
+  Adwin latent_adwin_;
+  Cusum score_cusum_, hr_cusum_, amp_cusum_;
+  static constexpr std::size_t kScoreChannel = 0, kHeartRateChannel = 1, kAmplitudeChannel = 2,
+                               kQualityChannel = 3;
+  std::array<double, 4> baseline_{};      // each CUSUM channel's level at its last alarm
+  mutable std::vector<double> scratch_;   // running-median workspace
   Cusum quality_cusum_;
   Ddm ddm_;
   HddmA hddm_;
