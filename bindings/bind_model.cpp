@@ -301,11 +301,15 @@ void bind_model(py::module_& m) {
           py::arg("beats"), py::arg("loss") = "mae", py::arg("engine") = "libtorch")
       .def(
           "save",
-          [](PyAutoencoder& self, const std::string& path, const std::string& preprocessing) {
+          [](PyAutoencoder& self, const std::string& path, const std::string& preprocessing,
+             const std::string& calibration, const std::string& drift_reference) {
             auto lock = shared(self, "save");
-            self.model.save(path, parse_json(preprocessing, "preprocessing"));
+            self.model.save(path, parse_json(preprocessing, "preprocessing"),
+                            parse_json(calibration, "calibration"),
+                            parse_json(drift_reference, "drift_reference"));
           },
-          py::arg("path"), py::arg("preprocessing_json") = "null")
+          py::arg("path"), py::arg("preprocessing_json") = "null",
+          py::arg("calibration_json") = "null", py::arg("drift_reference_json") = "null")
       .def_static(
           "load",
           [](const std::string& path) {

@@ -459,7 +459,9 @@ class Autoencoder:
         """
         self._core.load_state_dict({str(k): np.asarray(v) for k, v in state_dict.items()})
 
-    def save(self, path: PathLike, preprocessing: Optional[Dict[str, Any]] = None) -> None:
+    def save(self, path: PathLike, preprocessing: Optional[Dict[str, Any]] = None,
+             calibration: Optional[Dict[str, Any]] = None,
+             drift_reference: Optional[Dict[str, Any]] = None) -> None:
         """Write the model bundle (safetensors layout, ``docs/model.md``) atomically.
 
         Parameters
@@ -467,6 +469,12 @@ class Autoencoder:
         path : path
         preprocessing : dict, optional
             Stored as the bundle's ``ecgad.preprocessing`` document.
+        calibration : dict, optional
+            The ``ecgad.calibration`` document, e.g. ``{"threshold": t.to_json()}``.
+        drift_reference : dict, optional
+            The ``ecgad.drift_reference`` document: a
+            :meth:`ecgad.drift.Monitor.fit_reference` result (validated; ValueError if it is
+            not one). Read it back with :func:`ecgad.artifact.read_bundle`.
 
         Examples
         --------
@@ -478,7 +486,8 @@ class Autoencoder:
         >>> back.seed, back.config == m.config
         (5, True)
         """
-        self._core.save(os.fspath(path), json.dumps(preprocessing))
+        self._core.save(os.fspath(path), json.dumps(preprocessing), json.dumps(calibration),
+                        json.dumps(drift_reference))
 
     @classmethod
     def load(cls, path: PathLike) -> "Autoencoder":

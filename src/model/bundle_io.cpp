@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ecgad/artifact/bundle.hpp"
+#include "ecgad/drift/monitor.hpp"
 #include "ecgad/error.hpp"
 #include "ecgad/model/autoencoder.hpp"
 
@@ -47,9 +48,26 @@ Autoencoder Autoencoder::from_bundle(const artifact::Bundle& bundle) {
   return model;
 }
 
-void Autoencoder::save(const std::string& path, const nlohmann::json& preprocessing) const {
+void Autoencoder::save(const std::string& path, const nlohmann::json& preprocessing,
+                       const nlohmann::json& calibration,
+                       const nlohmann::json& drift_reference) const {
+  if (!calibration.is_null() && !calibration.is_object()) {
+    throw InvalidArgument("bundle calibration must be a JSON object or null, got " +
+                          calibration.dump());
+  }
+  // A drift reference a monitor could not load must not reach a production bundle.
+  if (!drift_reference.is_null()) {
+    try {
+      (void)drift::MonitorReference::from_json(drift_reference);
+    } catch (const std::exception& e) {
+      throw InvalidArgument(std::string("bundle drift_reference is not a monitor reference: ") +
+                            e.what());
+    }
+  }
   artifact::Bundle bundle = to_bundle();
   bundle.preprocessing = preprocessing;
+  bundle.calibration = calibration;
+  bundle.drift_reference = drift_reference;
   artifact::save_bundle(path, bundle);
 }
 

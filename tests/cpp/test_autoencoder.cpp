@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "ecgad/artifact/bundle.hpp"
+#include "ecgad/calibrate/threshold.hpp"
+#include "ecgad/drift/monitor.hpp"
 #include "ecgad/error.hpp"
 #include "ecgad/model/autoencoder.hpp"
 #include "ecgad/runtime/model.hpp"
@@ -689,6 +691,46 @@ TEST(Bundle, EveryArchitectureRoundTripsThroughAFile) {
     EXPECT_EQ(bundle.training.at("epochs_run"), 2);
     fs::remove(path);
   }
+}
+
+TEST(Bundle, CalibrationAndDriftReferenceTravelWithTheModel) {
+  const BeatMatrix x = beats(200, 32, 121);
+  Autoencoder m(ArchitectureConfig::dense(32), 3);
+  TrainConfig t;
+  t.epochs = 2;
+  m.fit(x, t);
+  // What the training pipeline fits on calibration beats: a threshold and the monitor's
+  // reference (scores, heart rate, amplitude, quality, latent codes, template beat).
+  const Eigen::VectorXd scores = m.score(x).mae;
+  const auto threshold = ecgad::calibrate::mean_std_threshold(scores, 1.0);
+  const Eigen::Index n = scores.size();
+  const Eigen::VectorXd hr = Eigen::VectorXd::LinSpaced(n, 60.0, 80.0);
+  const Eigen::VectorXd amp = Eigen::VectorXd::LinSpaced(n, 1.0, 1.4);
+  const Eigen::VectorXd quality = Eigen::VectorXd::Constant(n, 0.9);
+  const ecgad::drift::LatentMatrix codes = m.encode(x);
+  const ecgad::drift::LatentMatrix waves = x;
+  const auto reference = ecgad::drift::MonitorReference::fit(scores, hr, amp, quality, codes, waves);
+  const fs::path path = temp_path("calibrated.ecgad");
+  m.save(path.string(), {{"fs_hz", 360.0}}, {{"threshold", threshold.to_json()}},
+         reference.to_json());
+  // A core-only host reads both back from the bundle, without LibTorch.
+  const auto bundle = ecgad::artifact::load_bundle(path);
+  const auto t_back = ecgad::calibrate::Threshold::from_json(bundle.calibration.at("threshold"));
+  EXPECT_EQ(t_back.to_json(), threshold.to_json());
+  const auto r_back = ecgad::drift::MonitorReference::from_json(bundle.drift_reference);
+  EXPECT_TRUE(r_back == reference);
+  ecgad::drift::Monitor monitor(r_back);
+  EXPECT_EQ(monitor.reference().template_beat.size(), 32u);
+  // A document a monitor could not load is refused before anything is written.
+  auto bad = reference.to_json();
+  bad.erase("score_quantiles");
+  const fs::path other = temp_path("refused.ecgad");
+  expect_invalid([&] { m.save(other.string(), nullptr, nullptr, bad); },
+                 "drift_reference is not a monitor reference");
+  expect_invalid([&] { m.save(other.string(), nullptr, nlohmann::json::array()); },
+                 "calibration must be a JSON object or null");
+  EXPECT_FALSE(fs::exists(other));
+  fs::remove(path);
 }
 
 TEST(Bundle, ALoadedModelContinuesTraining) {

@@ -20,3 +20,15 @@ def ecg_like(rng):
             x += amp * np.exp(-0.5 * ((t - beat - offset) / width) ** 2)
     x += 0.3 * np.sin(2 * np.pi * 0.3 * t) + 0.05 * np.sin(2 * np.pi * 60 * t)
     return x + 0.01 * rng.standard_normal(t.size)
+
+
+def load_benchmark(name):
+    """Import benchmarks/<name>.py (the evaluation scripts are not a package) as a module."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,12 +1,12 @@
 """benchmarks/eval_beats.py end to end on a few MIT-BIH records: record-disjoint folds, the
 metrics it reports, the streaming replay through a bundle and the runtime, and its refusals."""
-import importlib.util
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("ECGAD_DATA_DIR") or ROOT / ".." / "shared" / "data")
@@ -17,10 +17,7 @@ needs_mitdb = pytest.mark.skipif(not (DATA / "mitdb").is_dir(),
 
 @pytest.fixture(scope="module")
 def eval_beats():
-    spec = importlib.util.spec_from_file_location("eval_beats", ROOT / "benchmarks" / "eval_beats.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("eval_beats")
 
 
 @needs_mitdb

@@ -202,3 +202,34 @@ def test_template_polarity_and_premature_beats():
     with pytest.raises(ValueError, match=r"premature must have shape \(3,\)"):
         many.update_many(time_s=times_s[-1] + np.arange(1, 4), premature=[True],
                          **{k: v[:3] for k, v in live.items()})
+
+
+def test_reference_and_threshold_travel_in_the_model_bundle(tmp_path):
+    from ecgad import artifact, calibrate, model
+
+    rng = np.random.default_rng(8)
+    t = np.linspace(0, 1, 32)
+    x = (np.exp(-0.5 * ((t - 0.4) / 0.05) ** 2)[None, :] +
+         0.05 * rng.standard_normal((300, 32))).astype(np.float32)
+    m = model.Autoencoder("dense", length=32, hidden=[16, 8], seed=1)
+    m.fit(x, epochs=2, batch_size=64)
+    scores = m.score(x, "mae")
+    threshold = calibrate.mean_std_threshold(scores, k=1.0)
+    b, _ = beats(300, 9)
+    reference = Monitor.fit_reference(scores, b["heart_rate_bpm"], b["r_amplitude_mv"],
+                                      b["quality_score"], latent=m.encode(x), beats=x)
+    path = tmp_path / "model.ecgad"
+    m.save(path, preprocessing={"fs_hz": 360.0}, calibration={"threshold": threshold.to_json()},
+           drift_reference=reference)
+    _, meta = artifact.read_bundle(path)
+    assert meta["drift_reference"] == reference
+    back = calibrate.Threshold.from_json(meta["calibration"]["threshold"])
+    assert back.to_json() == threshold.to_json()
+    monitor = Monitor(meta["drift_reference"])
+    assert monitor.update(1.0, float(scores[0]), 70.0, 1.2, 0.9, beat=x[0],
+                          latent=m.encode(x[:1])[0]) == 0
+    bad = dict(reference)
+    del bad["score_quantiles"]
+    with pytest.raises(ValueError, match="drift_reference is not a monitor reference"):
+        m.save(tmp_path / "bad.ecgad", drift_reference=bad)
+    assert not (tmp_path / "bad.ecgad").exists()

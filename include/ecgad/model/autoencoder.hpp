@@ -167,8 +167,12 @@ class Autoencoder {
   /// continue training with fit(). InvalidArgument when the bundle's architecture config or
   /// tensors are not a valid model, or its training document is malformed.
   static Autoencoder from_bundle(const artifact::Bundle& bundle);
-  /// Writes to_bundle() (with `preprocessing`, null by default) to `path` atomically.
-  void save(const std::string& path, const nlohmann::json& preprocessing = nullptr) const;
+  /// Writes to_bundle() to `path` atomically, with the bundle's `preprocessing`, `calibration`
+  /// (e.g. {"threshold": calibrate::Threshold::to_json(), ...}) and `drift_reference` (a
+  /// drift::MonitorReference::to_json(), validated here) documents; null = unset.
+  void save(const std::string& path, const nlohmann::json& preprocessing = nullptr,
+            const nlohmann::json& calibration = nullptr,
+            const nlohmann::json& drift_reference = nullptr) const;
   /// Loads a model bundle (every check of artifact::load_bundle): FormatError naming the file
   /// when its contents are not a valid model, IoError when it cannot be read.
   static Autoencoder load(const std::string& path);
