@@ -77,7 +77,7 @@ SYNTH_CHANGES = {
     "gain_step": ("sudden", "sensor_fault", "amplitude"),
     "polarity_inversion": ("sudden", "sensor_fault", "polarity"),
     "electrode_noise_onset": ("sudden", "sensor_fault", "quality"),
-    "sampling_rate_mismatch": ("sudden", "either", "heart_rate"),
+    "sampling_rate_mismatch": ("sudden", "either", "morphology"),
 }
 DETECTORS = {
     "adwin": lambda: drift.ADWIN(),

@@ -570,16 +570,20 @@ class Monitor:
 
     Per beat it watches the anomaly score (its reference CDF), heart rate, |R amplitude| (log
     ratio) and signal quality, each as a running median compared by a CUSUM with the
-    reference in units of a tolerance — the smallest change worth an alert (gain 30 %,
-    15 bpm, quality 0.2, a quarter of the score distribution) — plus R polarity, the latent
-    code (ADWIN on its distance to the reference code) and, when reviewer labels arrive, the
-    error rate (DDM, HDDM_A). Everything is standardised by a reference fitted on training or
-    calibration beats (:meth:`fit_reference`; the model bundle's ``drift_reference``). Alerts
-    say what drifted (``kind``), ``since_s``, ``detected_s``, ``strength`` (signed effect in
-    tolerances; the score's in reference std), ``shape`` (``sudden`` / ``gradual``), ``cause`` (``sensor_fault``,
-    ``physiological``, ``unknown``) and ``action`` (``check_sensor``,
-    ``recalibrate_threshold``, ``retrain``, ``none_yet``). ``docs/drift.md`` ("Monitor") gives
-    the rules.
+    reference in units of a tolerance — the smallest change worth an alert (gain 50 %,
+    20 bpm, quality 0.4, the score's low quantile by 0.45 of its reference CDF, template
+    correlation 0.2; heart rate and score need a change to last ~1.5 minutes, the sensor-side
+    channels react in seconds) — plus polarity, morphology (the beats' correlation with the
+    reference template beat, when beats are given), the latent code (ADWIN on its distance to
+    the reference code) and, when reviewer labels arrive, the error rate (DDM, HDDM_A).
+    Everything is compared with a reference fitted on training or calibration beats, or on
+    the stream's own first minutes (:meth:`fit_reference`; the model bundle's
+    ``drift_reference``). Alerts say what drifted (``kind``), ``since_s``, ``detected_s``,
+    ``strength`` (signed change in tolerances; the score's in reference std), ``shape``
+    (``sudden`` / ``gradual``), ``cause`` (``sensor_fault``, ``physiological``, ``unknown``)
+    and ``action`` (``check_sensor``, ``recalibrate_threshold``, ``retrain``, ``none_yet``).
+    ``docs/drift.md`` ("Monitor") gives the rules and ``benchmarks/eval_drift.py`` measures
+    them on MIT-BIH.
 
     Parameters
     ----------

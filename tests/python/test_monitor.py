@@ -49,7 +49,7 @@ def test_reference_matches_numpy(reference):
     ("gain", "amplitude", "sudden", "sensor_fault", "check_sensor"),
     ("flip", "polarity", "sudden", "sensor_fault", "check_sensor"),
     ("hr_trend", "heart_rate", "gradual", "physiological", "none_yet"),
-    ("score_step", "score", "sudden", "physiological", "recalibrate_threshold"),
+    ("score_step", "score", "sudden", "physiological", "retrain"),
     ("quality", "quality", "sudden", "sensor_fault", "check_sensor"),
 ])
 def test_scenarios(reference, scenario, kind, shape, cause, action):
@@ -67,7 +67,7 @@ def test_scenarios(reference, scenario, kind, shape, cause, action):
         elif scenario == "hr_trend":
             b["heart_rate_bpm"] += 40 * ramp
         elif scenario == "score_step":
-            b["score"][1500:] *= 1.6
+            b["score"][1500:] *= 2.5
         elif scenario == "quality":
             b["quality_score"][1500:] = 0.3
             grade[1500:] = "unusable"

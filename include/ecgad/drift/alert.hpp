@@ -17,15 +17,16 @@ namespace ecgad::drift {
 
 /// What drifted.
 enum class AlertKind : std::int8_t {
-  score = 0,       ///< anomaly-score distribution (ADWIN on the reference CDF of the score)
-  heart_rate = 1,  ///< heart rate (Page-Hinkley, both ways)
-  amplitude = 2,   ///< |R amplitude| (Page-Hinkley, both ways): gain
-  quality = 3,     ///< signal-quality score fell (CUSUM)
+  score = 0,       ///< anomaly scores rose (a low running quantile of their reference CDF)
+  heart_rate = 1,  ///< heart rate moved (running median, both ways)
+  amplitude = 2,   ///< |R amplitude| moved (running median of the log ratio): gain
+  quality = 3,     ///< signal-quality score fell
   latent = 4,      ///< distance of the latent code to the reference mean code (ADWIN)
   error_rate = 5,  ///< reviewer-labelled error rate rose (DDM / HDDM_A)
-  polarity = 6,    ///< the sign of the R amplitude flipped
+  polarity = 6,    ///< the beats are inverted (template correlation, or the R sign)
+  morphology = 7,  ///< the beats' correlation with the reference template beat fell
 };
-inline constexpr int kAlertKindCount = 7;
+inline constexpr int kAlertKindCount = 8;
 
 /// A step (most of the change within a few beats of since_s) or a trend (spread over time).
 enum class ChangeShape : std::int8_t { sudden = 0, gradual = 1 };
@@ -43,7 +44,8 @@ enum class RecommendedAction : std::int8_t {
 
 inline const char* to_string(AlertKind k) noexcept {
   static constexpr std::array<const char*, kAlertKindCount> names = {
-      "score", "heart_rate", "amplitude", "quality", "latent", "error_rate", "polarity"};
+      "score",   "heart_rate", "amplitude", "quality",
+      "latent",  "error_rate", "polarity",  "morphology"};
   const int i = static_cast<int>(k);
   return i >= 0 && i < kAlertKindCount ? names[static_cast<std::size_t>(i)] : "score";
 }
@@ -70,7 +72,7 @@ inline AlertKind parse_alert_kind(const std::string& s) {
     if (s == to_string(static_cast<AlertKind>(i))) return static_cast<AlertKind>(i);
   }
   throw InvalidArgument("alert kind must be one of score, heart_rate, amplitude, quality, "
-                        "latent, error_rate, polarity; got '" + s + "'");
+                        "latent, error_rate, polarity, morphology; got '" + s + "'");
 }
 inline ChangeShape parse_change_shape(const std::string& s) {
   if (s == "sudden") return ChangeShape::sudden;

@@ -16,16 +16,21 @@
 //                CDF of the score (1 - p-value when given)      (score_smoothing_beats), rises
 //   heart_rate   (hr - mean) / heart_rate_tolerance_bpm         CUSUM on the running median
 //   amplitude    log(|R| / mean |R|) / log(1 + tolerance)       CUSUM on the running median
-//   polarity     sign of the R amplitude vs the reference's     k of the last n beats flipped
+//   polarity     sign of the beat's template correlation (or    k of the last n beats flipped
+//                of the R amplitude) vs the reference's
+//   morphology   (|template correlation| - reference mean)      CUSUM on the running median,
+//                / morphology_tolerance (needs beats)           falls
 //   quality      (quality - mean) / quality_tolerance           CUSUM on the running median,
 //                                                               falls while quality is not ok
 //   latent       RMS z of the code vs the reference code,       ADWIN
 //                standardised by its reference mean/std
 //   error_rate   reviewer label != prediction (late labels)     DDM and HDDM_A
 //
-// The CUSUMs (k = 1, h = 10) see the running median (smoothing_beats) minus the channel's
-// baseline: the reference at first, the level at the channel's last alarm after that, so a
-// change is reported once and the next alert needs another tolerance of change.
+// The CUSUMs (k = 1; h = 10 for the sensor-side channels amplitude, quality and morphology,
+// h = 100 for the physiological heart rate and score) see the running median (smoothing_beats)
+// minus the channel's baseline: the reference at first, the level at the channel's last alarm
+// after that, so a change is reported once and the next alert needs another tolerance of
+// change; a move back towards the reference is a silent recovery.
 //
 // Rules (docs/drift.md "## Monitor" explains the why):
 // - shape and since_s: over the beats since the previous alert of the same channel (at least
@@ -162,6 +167,9 @@ struct MonitorReference {
   /// none. With it, polarity is read from each beat's correlation with this template rather
   /// than from the sign of its R peak, which flips with the R/S balance of a biphasic QRS.
   std::vector<double> template_beat;
+  /// Mean |correlation| of the reference beats with template_beat (the morphology channel's
+  /// reference level); 1 when there is no template.
+  double template_correlation_mean = 1.0;
   std::int64_t n_beats = 0;
 
   bool has_latent() const noexcept { return !latent_mean.empty(); }
@@ -266,6 +274,11 @@ struct MonitorReference {
     if (beats.rows() != 0) {
       const Eigen::RowVectorXd mean = beats.cast<double>().colwise().mean();
       r.template_beat.assign(mean.data(), mean.data() + mean.size());
+      double sum = 0.0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        sum += std::fabs(r.template_correlation(beats.row(i).data()));
+      }
+      r.template_correlation_mean = sum / static_cast<double>(n);
     }
     return r;
   }
@@ -340,6 +353,10 @@ struct MonitorReference {
                             std::to_string(template_beat.size()));
     }
     for (double v : template_beat) finite(v, "template_beat");
+    if (!(template_correlation_mean >= 0.0 && template_correlation_mean <= 1.0)) {
+      throw InvalidArgument(std::string(who) + ": template_correlation_mean must be in [0, 1], "
+                            "got " + detail::format_number(template_correlation_mean));
+    }
   }
 
   nlohmann::json to_json() const {
@@ -358,6 +375,7 @@ struct MonitorReference {
             {"latent_distance_mean", latent_distance_mean},
             {"latent_distance_std", latent_distance_std},
             {"template_beat", detail::monitor_encode_doubles(template_beat)},
+            {"template_correlation_mean", template_correlation_mean},
             {"n_beats", n_beats}};
   }
 
@@ -385,6 +403,9 @@ struct MonitorReference {
     if (j.contains("template_beat")) {
       r.template_beat = detail::monitor_get_doubles(j, "template_beat", who);
     }
+    if (j.contains("template_correlation_mean")) {
+      r.template_correlation_mean = detail::get_double(j, "template_correlation_mean", who);
+    }
     r.n_beats = detail::get_int(j, "n_beats", who);
     r.validate();
     return r;
@@ -399,6 +420,7 @@ struct MonitorReference {
            latent_mean == o.latent_mean && latent_std == o.latent_std &&
            latent_distance_mean == o.latent_distance_mean &&
            latent_distance_std == o.latent_distance_std && template_beat == o.template_beat &&
+           template_correlation_mean == o.template_correlation_mean &&
            n_beats == o.n_beats;
   }
 };
@@ -429,6 +451,9 @@ struct MonitorConfig {
   double heart_rate_tolerance_bpm = 20.0;   ///< heart-rate change, bpm, > 0
   double quality_tolerance = 0.4;           ///< quality-score fall, score units, > 0
   double score_tolerance = 0.45;  ///< shift of the running score quantile's reference CDF, > 0
+  /// Fall of the running median |correlation| of beats with the template beat, > 0: a 500 Hz
+  /// signal labelled 360 Hz (time-scaled beats) falls by ~0.4, noise by more, a gain by none.
+  double morphology_tolerance = 0.2;
   /// Running-median length (beats) before the detectors: ectopic beats and single artefacts
   /// do not move a median; the score is noisier per beat (uniform CDF) and gets a longer one.
   std::int64_t smoothing_beats = 15;
@@ -440,10 +465,11 @@ struct MonitorConfig {
   /// the model copes worse with on every beat does.
   double score_quantile = 0.25;
   AdwinConfig latent_adwin{};
-  CusumConfig score_cusum = default_cusum();
-  CusumConfig heart_rate_cusum = default_cusum();
+  CusumConfig score_cusum = slow_cusum();
+  CusumConfig heart_rate_cusum = slow_cusum();
   CusumConfig amplitude_cusum = default_cusum();
   CusumConfig quality_cusum = default_cusum();
+  CusumConfig morphology_cusum = default_cusum();
   DdmConfig ddm{};
   HddmAConfig hddm_a{};
 
@@ -456,6 +482,15 @@ struct MonitorConfig {
     c.std = 1.0;
     c.k = 1.0;
     c.h = 10.0;
+    return c;
+  }
+  /// The physiological channels (heart rate, score) need 100 tolerance·beats: a change of
+  /// twice the tolerance after ~100 beats (~1.5 min). Physiology and population drift matter
+  /// over minutes; shorter rhythm episodes (AF bursts, VT runs) are the detector's anomalies,
+  /// not drift (on MIT-BIH they were 2/3 of these channels' alerts at h = 10).
+  static CusumConfig slow_cusum() {
+    CusumConfig c = default_cusum();
+    c.h = 100.0;
     return c;
   }
 
@@ -486,6 +521,7 @@ struct MonitorConfig {
     detail::require_positive(heart_rate_tolerance_bpm, who, "heart_rate_tolerance_bpm");
     detail::require_positive(quality_tolerance, who, "quality_tolerance");
     detail::require_positive(score_tolerance, who, "score_tolerance");
+    detail::require_positive(morphology_tolerance, who, "morphology_tolerance");
     detail::require_min_int(smoothing_beats, 1, who, "smoothing_beats");
     detail::require_min_int(score_smoothing_beats, 1, who, "score_smoothing_beats");
     detail::require_min_int(quality_smoothing_beats, 1, who, "quality_smoothing_beats");
@@ -512,6 +548,7 @@ struct MonitorConfig {
     heart_rate_cusum.validate();
     amplitude_cusum.validate();
     quality_cusum.validate();
+    morphology_cusum.validate();
     ddm.validate();
     hddm_a.validate();
   }
@@ -535,6 +572,7 @@ struct MonitorConfig {
             {"heart_rate_tolerance_bpm", heart_rate_tolerance_bpm},
             {"quality_tolerance", quality_tolerance},
             {"score_tolerance", score_tolerance},
+            {"morphology_tolerance", morphology_tolerance},
             {"smoothing_beats", smoothing_beats},
             {"score_smoothing_beats", score_smoothing_beats},
             {"quality_smoothing_beats", quality_smoothing_beats},
@@ -544,6 +582,7 @@ struct MonitorConfig {
             {"heart_rate_cusum", heart_rate_cusum.to_json()},
             {"amplitude_cusum", amplitude_cusum.to_json()},
             {"quality_cusum", quality_cusum.to_json()},
+            {"morphology_cusum", morphology_cusum.to_json()},
             {"ddm", ddm.to_json()},
             {"hddm_a", hddm_a.to_json()}};
   }
@@ -569,6 +608,7 @@ struct MonitorConfig {
     c.heart_rate_tolerance_bpm = detail::get_double(j, "heart_rate_tolerance_bpm", who);
     c.quality_tolerance = detail::get_double(j, "quality_tolerance", who);
     c.score_tolerance = detail::get_double(j, "score_tolerance", who);
+    c.morphology_tolerance = detail::get_double(j, "morphology_tolerance", who);
     c.smoothing_beats = detail::get_int(j, "smoothing_beats", who);
     c.score_smoothing_beats = detail::get_int(j, "score_smoothing_beats", who);
     c.quality_smoothing_beats = detail::get_int(j, "quality_smoothing_beats", who);
@@ -578,6 +618,7 @@ struct MonitorConfig {
     c.heart_rate_cusum = CusumConfig::from_json(detail::field(j, "heart_rate_cusum", who));
     c.amplitude_cusum = CusumConfig::from_json(detail::field(j, "amplitude_cusum", who));
     c.quality_cusum = CusumConfig::from_json(detail::field(j, "quality_cusum", who));
+    c.morphology_cusum = CusumConfig::from_json(detail::field(j, "morphology_cusum", who));
     c.ddm = DdmConfig::from_json(detail::field(j, "ddm", who));
     c.hddm_a = HddmAConfig::from_json(detail::field(j, "hddm_a", who));
     c.validate();
@@ -668,6 +709,7 @@ class Monitor {
                         {config_.smoothing_beats, config_.score_smoothing_beats,
                          config_.quality_smoothing_beats})), 0.0);
     quality_cusum_ = Cusum(config_.quality_cusum);
+    morphology_cusum_ = Cusum(config_.morphology_cusum);
     ddm_ = Ddm(config_.ddm);
     hddm_ = HddmA(config_.hddm_a);
     reset();
@@ -696,6 +738,7 @@ class Monitor {
     amp_cusum_.reset();
     baseline_.fill(0.0);
     quality_cusum_.reset();
+    morphology_cusum_.reset();
     ddm_.reset();
     hddm_.reset();
     alerts_.clear();
@@ -736,14 +779,21 @@ class Monitor {
     grades_[grade_head_] = b.quality_grade == signal::QualityGrade::unusable ? 1 : 0;
     grade_head_ = (grade_head_ + 1) % grades_.size();
     grade_count_ = std::min(grade_count_ + 1, grades_.size());
+    const bool with_template = b.beat != nullptr && reference_.has_template();
+    double correlation = 0.0;
+    if (with_template && !b.premature) {
+      correlation = reference_.template_correlation(b.beat);
+      // Shape only, whatever the sign (the polarity channel reads the sign).
+      morphology_.push(t, (std::fabs(correlation) - reference_.template_correlation_mean) /
+                              config_.morphology_tolerance);
+    }
     if (!b.premature) {
       int sign = b.r_amplitude_mv > 0.0 ? 1 : b.r_amplitude_mv < 0.0 ? -1 : 0;
-      if (b.beat != nullptr && reference_.has_template()) {
+      if (with_template) {
         // Inverted lead: correlation ~ -1 with the template; ambiguous shapes count as neither.
-        const double c = reference_.template_correlation(b.beat);
-        sign = c >= config_.polarity_min_correlation    ? reference_.polarity
-               : c <= -config_.polarity_min_correlation ? -reference_.polarity
-                                                        : 0;
+        sign = correlation >= config_.polarity_min_correlation    ? reference_.polarity
+               : correlation <= -config_.polarity_min_correlation ? -reference_.polarity
+                                                                  : 0;
       }
       signs_[sign_head_] = static_cast<std::int8_t>(sign);
       sign_times_[sign_head_] = t;
@@ -787,6 +837,15 @@ class Monitor {
       if (amp_cusum_.update(a_dev) == DriftLevel::drift &&
           moved_away(kAmplitudeChannel, a_dev, 0)) {
         emit(AlertKind::amplitude, "cusum", t, index, amplitude_);
+      }
+    }
+    if (with_template && !b.premature) {
+      tick(AlertKind::morphology, t, index);
+      const double m_dev = running_median(morphology_, smooth) - baseline_[kMorphologyChannel];
+      // Only a fall of the correlation (beats less like the reference) is a change.
+      if (morphology_cusum_.update(m_dev) == DriftLevel::drift &&
+          moved_away(kMorphologyChannel, m_dev, -1)) {
+        emit(AlertKind::morphology, "cusum", t, index, morphology_);
       }
     }
     const double h_dev = running_median(heart_rate_, smooth) - baseline_[kHeartRateChannel];
@@ -913,6 +972,7 @@ class Monitor {
               {"score_cusum", score_cusum_.state()},
               {"heart_rate_cusum", hr_cusum_.state()},
               {"amplitude_cusum", amp_cusum_.state()},
+              {"morphology_cusum", morphology_cusum_.state()},
               {"quality_cusum", quality_cusum_.state()},
               {"ddm", ddm_.state()},
               {"hddm_a", hddm_.state()}}},
@@ -923,7 +983,8 @@ class Monitor {
               {"amplitude", amplitude_.to_json()},
               {"quality", quality_.to_json()},
               {"latent", latent_.to_json()},
-              {"error_rate", errors_.to_json()}}},
+              {"error_rate", errors_.to_json()},
+              {"morphology", morphology_.to_json()}}},
             {"polarity_signs", signs},
             {"polarity_times", detail::monitor_encode_doubles(sign_times)},
             {"unusable_grades", grades},
@@ -965,6 +1026,7 @@ class Monitor {
     m.score_cusum_.restore(detail::field(d, "score_cusum", who));
     m.hr_cusum_.restore(detail::field(d, "heart_rate_cusum", who));
     m.amp_cusum_.restore(detail::field(d, "amplitude_cusum", who));
+    m.morphology_cusum_.restore(detail::field(d, "morphology_cusum", who));
     const auto baselines = detail::monitor_get_doubles(j, "baselines", who);
     if (baselines.size() != m.baseline_.size()) {
       throw InvalidArgument("monitor.restore: baselines must hold " +
@@ -982,6 +1044,7 @@ class Monitor {
     m.quality_.from_json(detail::field(tr, "quality", who));
     m.latent_.from_json(detail::field(tr, "latent", who));
     m.errors_.from_json(detail::field(tr, "error_rate", who));
+    m.morphology_.from_json(detail::field(tr, "morphology", who));
     const auto signs = detail::monitor_get_doubles(j, "polarity_signs", who);
     const auto sign_times = detail::monitor_get_doubles(j, "polarity_times", who);
     const auto grades = detail::monitor_get_doubles(j, "unusable_grades", who);
@@ -1019,14 +1082,16 @@ class Monitor {
     }
     const auto last = detail::monitor_get_doubles(j, "last_alert_s", who);
     if (last.size() != m.last_alert_s_.size()) {
-      throw InvalidArgument("monitor.restore: last_alert_s must hold 7 values");
+      throw InvalidArgument("monitor.restore: last_alert_s must hold " +
+                            std::to_string(kAlertKindCount) + " values");
     }
     std::copy(last.begin(), last.end(), m.last_alert_s_.begin());
     const auto& pb = detail::field(j, "pending_beats", who);
     const auto& pd = detail::field(j, "pending_detector", who);
     if (!pb.is_array() || !pd.is_array() || pb.size() != m.pending_.size() ||
         pd.size() != m.pending_.size()) {
-      throw InvalidArgument("monitor.restore: pending_beats / pending_detector must hold 7 values");
+      throw InvalidArgument("monitor.restore: pending_beats / pending_detector must hold " +
+                            std::to_string(kAlertKindCount) + " values");
     }
     for (std::size_t i = 0; i < m.pending_.size(); ++i) {
       if (!pb[i].is_number_integer() || pb[i].get<std::int64_t>() < -1 ||
@@ -1127,8 +1192,9 @@ class Monitor {
     return (head + cap - size + i) % cap;
   }
 
-  std::array<Track*, 7> tracks() {
-    return {&score_, &score_z_, &heart_rate_, &amplitude_, &quality_, &latent_, &errors_};
+  std::array<Track*, 8> tracks() {
+    return {&score_, &score_z_, &heart_rate_, &amplitude_, &quality_, &latent_, &errors_,
+            &morphology_};
   }
 
   // A channel's CUSUM alarmed with its level at baseline + dev: move the baseline there and
@@ -1539,6 +1605,21 @@ class Monitor {
         a.cause = good ? ChangeCause::unknown : ChangeCause::sensor_fault;
         a.action = good ? RecommendedAction::retrain : RecommendedAction::check_sensor;
         break;
+      case AlertKind::morphology:
+        // Every beat changing shape at once is an acquisition change (a mislabelled sampling
+        // rate, a moved electrode) as often as a physiological one: look at the sensor. A slow
+        // drift of shape is physiology the model has not seen: retrain.
+        if (!good) {
+          a.cause = ChangeCause::sensor_fault;
+          a.action = RecommendedAction::check_sensor;
+        } else if (a.shape == ChangeShape::sudden) {
+          a.cause = ChangeCause::unknown;
+          a.action = RecommendedAction::check_sensor;
+        } else {
+          a.cause = ChangeCause::physiological;
+          a.action = RecommendedAction::retrain;
+        }
+        break;
     }
     tr.since_alert = 0;
     publish(std::move(a));
@@ -1551,6 +1632,7 @@ class Monitor {
       case AlertKind::quality: return quality_;
       case AlertKind::latent: return latent_;
       case AlertKind::error_rate: return errors_;
+      case AlertKind::morphology: return morphology_;
       case AlertKind::score:
       case AlertKind::polarity: break;
     }
@@ -1579,16 +1661,16 @@ class Monitor {
   AlertCallback callback_;
 
   Adwin latent_adwin_;
-  Cusum score_cusum_, hr_cusum_, amp_cusum_;
+  Cusum score_cusum_, hr_cusum_, amp_cusum_, morphology_cusum_;
   static constexpr std::size_t kScoreChannel = 0, kHeartRateChannel = 1, kAmplitudeChannel = 2,
-                               kQualityChannel = 3;
-  std::array<double, 4> baseline_{};      // each CUSUM channel's level at its last alarm
+                               kQualityChannel = 3, kMorphologyChannel = 4;
+  std::array<double, 5> baseline_{};      // each CUSUM channel's level at its last alarm
   mutable std::vector<double> scratch_;   // running-median workspace
   Cusum quality_cusum_;
   Ddm ddm_;
   HddmA hddm_;
 
-  Track score_, score_z_, heart_rate_, amplitude_, quality_, latent_, errors_;
+  Track score_, score_z_, heart_rate_, amplitude_, quality_, latent_, errors_, morphology_;
   std::vector<double> prefix_;  // scratch of fit_change, allocated once
   std::vector<std::int8_t> signs_;
   std::vector<double> sign_times_;
