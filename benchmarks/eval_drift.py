@@ -23,10 +23,12 @@ Changes (one per run, at a seeded time between 10 and 20 minutes):
   signal labelled 360 Hz).
   unchanged: every MIT-BIH record and --synthetic-seeds synthetic subjects as recorded.
 
-Reported for the monitor (ecgad.drift.Monitor, default parameters) and, on the same channels,
-for each raw streaming detector (ADWIN, Page-Hinkley, CUSUM, KSWIN with default parameters on
-the per-beat values standardised by the baseline's mean and std — score CDF, heart rate,
-log |R|, quality — alarming when any channel does): detected / runs, median and maximum delay
+Reported for the monitor (ecgad.drift.Monitor, default parameters) and for each raw streaming
+detector at its default parameters: ADWIN, Page-Hinkley, CUSUM, KSWIN on the per-beat values
+standardised by the baseline's mean and std (score CDF, heart rate, log |R|, quality —
+alarming when any channel does), and DDM, EDDM, HDDM_A on the labelled error stream (a beat is
+an error when "score above the model's 99th training percentile" disagrees with the
+annotation's abnormal flag; labels arrive at once, as if a reviewer kept up): detected / runs, median and maximum delay
 from the change to the first alert (for the monitor: the first alert of any kind after the
 change), false alarms per hour (alerts before the change and on unchanged runs, over the
 monitored time) and, for the monitor, whether the first alert's shape (sudden/gradual) and
@@ -85,13 +87,23 @@ DETECTORS = {
     "cusum": lambda: drift.CUSUM(mean=0.0, std=1.0),
     "kswin": lambda: drift.KSWIN(seed=0),
 }
+# Error-rate detectors on the labelled stream: prediction (score above the model's 99th
+# percentile of its training scores) != the annotation's abnormal flag, labels at once.
+ERROR_DETECTORS = {
+    "ddm": lambda: drift.DDM(),
+    "eddm": lambda: drift.EDDM(),
+    "hddm_a": lambda: drift.HDDMA(),
+}
 
 
 # ---------------------------------------------------------------------------------------------
 # The stream front end
 
-def observe(x: np.ndarray, fs: float, extractor_features: es.FeatureSet):
-    """Per-beat observations of a recording, as a causal streaming chain produces them."""
+def observe(x: np.ndarray, fs: float, extractor_features: es.FeatureSet,
+            ref_samples=None, ref_abnormal=None):
+    """Per-beat observations of a recording, as a causal streaming chain produces them; with
+    reference beats (samples, abnormal flags) each detected beat gets the label of the
+    reference beat within 150 ms (1.0 abnormal, 0.0 normal, NaN none), as a reviewer would."""
     sos = es.butter(2, [0.5, 40.0], "bandpass", fs_hz=fs)
     xf = es.sosfilt(sos, x)
     peaks = es.find_rpeaks(x, fs)
@@ -111,7 +123,16 @@ def observe(x: np.ndarray, fs: float, extractor_features: es.FeatureSet):
     # the peak — peak-to-peak ignores any baseline offset left by the causal high-pass.
     qrs = b.beats[:, 40:61]
     amp = np.copysign(qrs.max(axis=1) - qrs.min(axis=1), xf[b.sample_index])
+    label = np.full(b.sample_index.size, np.nan)
+    if ref_samples is not None and len(ref_samples):
+        ref_samples = np.asarray(ref_samples)
+        j = np.clip(np.searchsorted(ref_samples, b.sample_index), 1, ref_samples.size - 1)
+        near = np.where(np.abs(ref_samples[j - 1] - b.sample_index) <=
+                        np.abs(ref_samples[j] - b.sample_index), j - 1, j)
+        hit = np.abs(ref_samples[near] - b.sample_index) <= 0.15 * fs
+        label[hit] = np.asarray(ref_abnormal, dtype=float)[near[hit]]
     return dict(t=b.sample_index[keep] / fs, features=feats[keep], hr=b.local_hr_bpm[keep],
+                label=label[keep],
                 amp=amp[keep], quality=q.score[w][keep],
                 grade=q.grade[w][keep].astype(object), premature=premature[keep],
                 beats=b.beats[keep])
@@ -198,7 +219,7 @@ def channels(obs, score, base):
 
 
 def run_stream(obs, score, warmup_s: float, change_s: float | None, detectors: bool,
-               params=None):
+               params=None, threshold: float | None = None):
     """Monitor (and optionally raw detector) alarms of one stream, relative to change_s."""
     t = obs["t"]
     # The reference skips the first minute, while the stream's running median beat (the
@@ -235,6 +256,16 @@ def run_stream(obs, score, warmup_s: float, change_s: float | None, detectors: b
             out["detectors"][name] = {
                 "false": int(np.sum(alarm_times < cut)),
                 "delay_s": float(after[0] - change_s) if len(after) else None}
+        labelled = live & np.isfinite(obs["label"])
+        if threshold is not None and labelled.any():
+            errors = ((score[labelled] > threshold) != (obs["label"][labelled] > 0.5))
+            tl = t[labelled]
+            for name, make in ERROR_DETECTORS.items():
+                alarm_times = tl[make().update_many(errors.astype(float)) == 2]
+                after = alarm_times[alarm_times >= cut] if change_s is not None else []
+                out["detectors"][name] = {
+                    "false": int(np.sum(alarm_times < cut)),
+                    "delay_s": float(after[0] - change_s) if len(after) else None}
     return out
 
 
@@ -298,32 +329,38 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
 
     noise = {k: io.read_wfdb(nstdb / k).lead(0) for k in ("ma", "bw")}
-    records, clean, events = {}, {}, {}
+    records, clean, events, labels = {}, {}, {}, {}
     for r in names:
         rec = io.read_wfdb(mitdb / r)
         ann = io.read_annotations(mitdb / f"{r}.atr").beats()
         ref_beats = ann.sample[[es.nst_reference_beat(s) for s in ann.symbol]]
         records[r] = (rec.lead(0), rec.fs_hz, ref_beats)
+        labels[r] = (ann.sample, ann.aami != "N")
         # The record's own annotated events: rhythm changes ('+', e.g. '(AFIB') and
         # signal-quality changes ('~'), in seconds.
         events[r] = ann_all_events(mitdb / f"{r}.atr", rec.fs_hz)
-        clean[r] = observe(rec.lead(0), rec.fs_hz, fset)
+        clean[r] = observe(rec.lead(0), rec.fs_hz, fset, *labels[r])
     folds = [names[0::2], names[1::2]]
-    models = {}
+    models, thresholds = {}, {}
     for k, test in enumerate(folds):
         train_on = [r for r in names if r not in test]
-        m = train(np.concatenate([clean[r]["features"] for r in train_on]), args.seed, args.epochs)
+        x = np.concatenate([clean[r]["features"] for r in train_on])
+        m = train(x, args.seed, args.epochs)
+        thr = float(np.quantile(m.score(x, "mae"), 0.99))
         models.update({r: m for r in test})
+        thresholds.update({r: thr for r in test})
     subjects = [synth.synthesize(duration_s=1800.0, heart_rate_bpm=70.0 + 10.0 * z, seed=1000 + i)
                 for i, z in enumerate(rng.uniform(-1, 1, 4))]
-    synth_model = train(np.concatenate([observe(s.ecg_mv, s.fs_hz, fset)["features"]
-                                        for s in subjects]), args.seed, args.epochs)
+    x = np.concatenate([observe(s.ecg_mv, s.fs_hz, fset)["features"] for s in subjects])
+    synth_model = train(x, args.seed, args.epochs)
+    synth_threshold = float(np.quantile(synth_model.score(x, "mae"), 0.99))
     print(f"data, front end and models ready in {time.perf_counter() - t0:.0f} s "
           f"({len(names)} MIT-BIH records, 2 record-disjoint folds)", flush=True)
 
     results = {"mitdb": {}, "synthetic": {}}
     false_alerts, false_hours, hours_by_source = [], 0.0, {}
-    det_false = {d: 0 for d in DETECTORS}
+    all_detectors = list(DETECTORS) + list(ERROR_DETECTORS)
+    det_false = {d: 0 for d in all_detectors}
 
     def account(out, times=np.empty(0), source="synthetic"):
         nonlocal false_hours
@@ -341,31 +378,31 @@ def main(argv=None) -> int:
     # Unchanged streams: false alarms over the whole monitored time.
     for r in names:
         account(run_stream(clean[r], models[r].score(clean[r]["features"], "mae"),
-                           args.warmup_s, None, detectors, params), events[r], "mitdb")
-    unchanged_synth = []
+                           args.warmup_s, None, detectors, params, thresholds[r]),
+                events[r], "mitdb")
     for i in range(args.synthetic_seeds):
         rec = synth.synthesize(duration_s=1800.0, heart_rate_bpm=float(rng.uniform(60, 80)),
                                seed=2000 + i)
-        o = observe(rec.ecg_mv, rec.fs_hz, fset)
+        o = observe(rec.ecg_mv, rec.fs_hz, fset, rec.samples, rec.aami != "N")
         account(run_stream(o, synth_model.score(o["features"], "mae"), args.warmup_s, None,
-                           detectors))
-        unchanged_synth.append(rec)
+                           detectors, params, synth_threshold))
 
-    det_runs = {d: {} for d in DETECTORS}
+    det_runs = {d: {} for d in all_detectors}
     for kind in MITDB_CHANGES:
         runs = []
         for r in names:
             x, fs, ref_beats = records[r]
             change_s = float(rng.uniform(600.0, 1200.0))
-            o = observe(inject(kind, x, fs, change_s, noise, ref_beats), fs, fset)
+            o = observe(inject(kind, x, fs, change_s, noise, ref_beats), fs, fset, *labels[r])
             out = run_stream(o, models[r].score(o["features"], "mae"), args.warmup_s, change_s,
-                             detectors, params)
+                             detectors, params, thresholds[r])
             out["change_s"] = change_s
             account(out, events[r], "mitdb")
             runs.append(out)
         results["mitdb"][kind] = summarise(runs, MITDB_CHANGES[kind])
-        for d in DETECTORS if detectors else ():
-            det_runs[d][f"mitdb/{kind}"] = [o["detectors"][d]["delay_s"] for o in runs]
+        for d in all_detectors if detectors else ():
+            det_runs[d][f"mitdb/{kind}"] = [o["detectors"].get(d, {}).get("delay_s")
+                                            for o in runs]
         print(f"  mitdb {kind}: {len(runs)} runs", flush=True)
     for kind in SYNTH_CHANGES:
         runs = []
@@ -373,15 +410,16 @@ def main(argv=None) -> int:
             change_s = float(rng.uniform(600.0, 1200.0))
             rec = synth.synthesize(duration_s=1800.0, heart_rate_bpm=float(rng.uniform(60, 80)),
                                    seed=3000 + 100 * i, drift=[synth_change(kind, change_s)])
-            o = observe(rec.ecg_mv, rec.fs_hz, fset)
+            o = observe(rec.ecg_mv, rec.fs_hz, fset, rec.samples, rec.aami != "N")
             out = run_stream(o, synth_model.score(o["features"], "mae"), args.warmup_s,
-                             change_s, detectors, params)
+                             change_s, detectors, params, synth_threshold)
             out["change_s"] = change_s
             account(out)
             runs.append(out)
         results["synthetic"][kind] = summarise(runs, SYNTH_CHANGES[kind])
-        for d in DETECTORS if detectors else ():
-            det_runs[d][f"synthetic/{kind}"] = [o["detectors"][d]["delay_s"] for o in runs]
+        for d in all_detectors if detectors else ():
+            det_runs[d][f"synthetic/{kind}"] = [o["detectors"].get(d, {}).get("delay_s")
+                                                for o in runs]
         print(f"  synthetic {kind}: {len(runs)} runs", flush=True)
 
     # ---- report
@@ -441,12 +479,13 @@ def main(argv=None) -> int:
         "sudden_missed": sum(s["runs"] - s["detected"] for s in sudden),
         "gradual_missed": sum(s["runs"] - s["detected"] for s in gradual)}
     if detectors:
-        print("\nRaw detectors on the standardised channels (any channel alarming), default "
-              "parameters")
+        print("\nRaw detectors, default parameters: ADWIN .. KSWIN on the standardised channels "
+              "(any channel alarming); DDM, EDDM, HDDM_A on the labelled error stream "
+              "(score > the model's 99th training percentile vs the annotation, labels at once)")
         print(f"{'detector':<13} {'false/h':>8} {'sudden found':>13} {'median s':>9} "
               f"{'gradual found':>14} {'median s':>9}")
         results["detectors"] = {}
-        for d in DETECTORS:
+        for d in all_detectors:
             row = {"false_per_hour": det_false[d] / false_hours}
             for shape in ("sudden", "gradual"):
                 ds = [v for key, vals in det_runs[d].items()
