@@ -66,6 +66,35 @@ drift::MonitorConfig monitor_config_from(const std::string& overrides_json) {
   return drift::MonitorConfig::from_json(config);
 }
 
+// An optional per-beat float32 array (latent codes, beat samples): checked to have `dims`
+// dimensions and, when `rows` >= 0, that many rows; nullptr when absent.
+const FloatArray* checked(const std::optional<FloatArray>& a, py::ssize_t dims, const char* what,
+                          Eigen::Index rows = -1) {
+  if (!a) return nullptr;
+  if (a->ndim() != dims) {
+    throw InvalidArgument(std::string(what) + " must be " + std::to_string(dims) + "-D, got " +
+                          std::to_string(a->ndim()) + " dimensions");
+  }
+  if (rows >= 0 && a->shape(0) != rows) {
+    throw InvalidArgument(std::string(what) + " (rows) has " + std::to_string(a->shape(0)) +
+                          " values, expected " + std::to_string(rows));
+  }
+  return &*a;
+}
+
+// Row i of a checked 2-D array (nullptr when absent), with its length.
+const float* row(const FloatArray* a, Eigen::Index i, std::size_t& length) {
+  if (a == nullptr) return nullptr;
+  length = static_cast<std::size_t>(a->shape(1));
+  return a->data() + static_cast<std::size_t>(i) * length;
+}
+
+drift::LatentMatrix matrix_of(const std::optional<FloatArray>& a, const char* what) {
+  const FloatArray* m = checked(a, 2, what);
+  if (m == nullptr) return {};
+  return Eigen::Map<const drift::LatentMatrix>(m->data(), m->shape(0), m->shape(1));
+}
+
 signal::QualityGrade grade_from(int g) {
   if (g < 0 || g > 2) {
     throw InvalidArgument("quality_grade must be 0 (good), 1 (acceptable) or 2 (unusable), got " +
@@ -84,27 +113,11 @@ void bind_monitor(py::module_& m) {
       [](const DoubleArray& scores, const DoubleArray& hr, const DoubleArray& amp,
          const DoubleArray& quality, const std::optional<FloatArray>& latent,
          const std::optional<FloatArray>& beats) {
-        drift::LatentMatrix codes, waves;
-        if (beats) {
-          if (beats->ndim() != 2) {
-            throw InvalidArgument("beats must be 2-D (beats x samples), got " +
-                                  std::to_string(beats->ndim()) + " dimensions");
-          }
-          waves = Eigen::Map<const drift::LatentMatrix>(beats->data(), beats->shape(0),
-                                                        beats->shape(1));
-        }
-        if (latent) {
-          if (latent->ndim() != 2) {
-            throw InvalidArgument("latent must be 2-D (beats x dimensions), got " +
-                                  std::to_string(latent->ndim()) + " dimensions");
-          }
-          codes = Eigen::Map<const drift::LatentMatrix>(latent->data(), latent->shape(0),
-                                                        latent->shape(1));
-        }
         return drift::MonitorReference::fit(as_vector(scores, "scores"),
                                             as_vector(hr, "heart_rate_bpm"),
                                             as_vector(amp, "r_amplitude_mv"),
-                                            as_vector(quality, "quality_score"), codes, waves)
+                                            as_vector(quality, "quality_score"),
+                                            matrix_of(latent, "latent"), matrix_of(beats, "beats"))
             .to_json()
             .dump();
       },
@@ -137,15 +150,13 @@ void bind_monitor(py::module_& m) {
             b.p_value = p_value;
             b.predicted_anomaly = predicted_anomaly;
             b.premature = premature;
-            if (beat) {
-              if (beat->ndim() != 1) throw InvalidArgument("beat must be 1-D for one beat");
-              b.beat = beat->data();
-              b.beat_length = static_cast<std::size_t>(beat->shape(0));
+            if (const FloatArray* w = checked(beat, 1, "beat")) {
+              b.beat = w->data();
+              b.beat_length = static_cast<std::size_t>(w->shape(0));
             }
-            if (latent) {
-              if (latent->ndim() != 1) throw InvalidArgument("latent must be 1-D for one beat");
-              b.latent = latent->data();
-              b.latent_dim = static_cast<std::size_t>(latent->shape(0));
+            if (const FloatArray* c = checked(latent, 1, "latent")) {
+              b.latent = c->data();
+              b.latent_dim = static_cast<std::size_t>(c->shape(0));
             }
             return self.update(b);
           },
@@ -180,14 +191,8 @@ void bind_monitor(py::module_& m) {
             same(as_vector(p_value, "p_value").size(), "p_value");
             same(static_cast<Eigen::Index>(predicted.size()), "predicted_anomaly");
             if (premature) same(static_cast<Eigen::Index>(premature->size()), "premature");
-            if (beats) {
-              if (beats->ndim() != 2) throw InvalidArgument("beats must be 2-D (beats x samples)");
-              same(static_cast<Eigen::Index>(beats->shape(0)), "beats (rows)");
-            }
-            if (latent) {
-              if (latent->ndim() != 2) throw InvalidArgument("latent must be 2-D (beats x dims)");
-              same(static_cast<Eigen::Index>(latent->shape(0)), "latent (rows)");
-            }
+            const FloatArray* waves = checked(beats, 2, "beats", n);
+            const FloatArray* codes = checked(latent, 2, "latent", n);
             int alerts = 0;
             for (Eigen::Index i = 0; i < n; ++i) {
               drift::BeatObservation b;
@@ -200,14 +205,8 @@ void bind_monitor(py::module_& m) {
               b.p_value = p_value.data()[i];
               b.predicted_anomaly = predicted.data()[i];
               b.premature = premature ? premature->data()[i] : false;
-              if (beats) {
-                b.beat_length = static_cast<std::size_t>(beats->shape(1));
-                b.beat = beats->data() + static_cast<std::size_t>(i) * b.beat_length;
-              }
-              if (latent) {
-                b.latent_dim = static_cast<std::size_t>(latent->shape(1));
-                b.latent = latent->data() + static_cast<std::size_t>(i) * b.latent_dim;
-              }
+              b.beat = row(waves, i, b.beat_length);
+              b.latent = row(codes, i, b.latent_dim);
               alerts += self.update(b);
             }
             return alerts;

@@ -539,29 +539,24 @@ def _column(x: ArrayLike, name: str, n: Optional[int] = None) -> np.ndarray:
     return a
 
 
-def _latent(latent: Optional[ArrayLike], n: int) -> Optional[np.ndarray]:
-    if latent is None:
-        return None
-    a = np.ascontiguousarray(latent, dtype=np.float32)
-    if a.ndim != 2 or a.shape[0] != n:
-        raise ValueError(f"latent must be a 2-D float32 array of shape ({n}, dims), "
-                         f"got shape {a.shape}")
-    return a
-
-
-def _waves(x: Optional[ArrayLike], n: int, name: str) -> Optional[np.ndarray]:
+def _rows(x: Optional[ArrayLike], n: int, name: str, columns: str) -> Optional[np.ndarray]:
+    """`x` as a C-contiguous float32 (n, columns) array, or None when it is None."""
     if x is None:
         return None
     a = np.ascontiguousarray(x, dtype=np.float32)
     if a.ndim != 2 or a.shape[0] != n:
-        raise ValueError(f"{name} must be a 2-D array of shape ({n}, samples), got {a.shape}")
+        raise ValueError(f"{name} must be a 2-D array of shape ({n}, {columns}), "
+                         f"got shape {a.shape}")
     return a
 
 
-def _wave(x: ArrayLike) -> np.ndarray:
+def _row(x: Optional[ArrayLike], name: str, what: str) -> Optional[np.ndarray]:
+    """One beat's `x` as a C-contiguous float32 vector, or None when it is None."""
+    if x is None:
+        return None
     a = np.ascontiguousarray(x, dtype=np.float32)
     if a.ndim != 1:
-        raise ValueError(f"beat must be a 1-D array of samples, got shape {a.shape}")
+        raise ValueError(f"{name} must be a 1-D float32 {what}, got shape {a.shape}")
     return a
 
 
@@ -655,7 +650,7 @@ class Monitor:
         return json.loads(_core.drift.fit_monitor_reference(
             s, _column(heart_rate_bpm, "heart_rate_bpm", n),
             _column(r_amplitude_mv, "r_amplitude_mv", n), _column(quality_score, "quality_score", n),
-            _latent(latent, n), _waves(beats, n, "beats")))
+            _rows(latent, n, "latent", "dims"), _rows(beats, n, "beats", "samples")))
 
     def update(self, time_s: float, score: float, heart_rate_bpm: float, r_amplitude_mv: float,
                quality_score: float, quality_grade: Union[str, int] = "good",
@@ -681,17 +676,12 @@ class Monitor:
         monitor.update: time_s must increase from beat to beat; got 0.5 s after 1 s
         """
         code = int(_grade_codes(quality_grade, 1)[0])
-        lat = None
-        if latent is not None:
-            lat = np.ascontiguousarray(latent, dtype=np.float32)
-            if lat.ndim != 1:
-                raise ValueError(f"latent must be a 1-D float32 code, got shape {lat.shape}")
         return self._impl.update(
             _real(time_s, "time_s"), _real(score, "score"), _real(heart_rate_bpm, "heart_rate_bpm"),
             _real(r_amplitude_mv, "r_amplitude_mv"), _real(quality_score, "quality_score"), code,
             math.nan if p_value is None else _real(p_value, "p_value"),
-            math.nan if rr_s is None else _real(rr_s, "rr_s"), bool(predicted_anomaly), lat,
-            bool(premature), None if beat is None else _wave(beat))
+            math.nan if rr_s is None else _real(rr_s, "rr_s"), bool(predicted_anomaly),
+            _row(latent, "latent", "code"), bool(premature), _row(beat, "beat", "array of samples"))
 
     def update_many(self, time_s: ArrayLike, score: ArrayLike, heart_rate_bpm: ArrayLike,
                     r_amplitude_mv: ArrayLike, quality_score: ArrayLike,
@@ -721,8 +711,8 @@ class Monitor:
         return self._impl.update_many(
             t, _column(score, "score", n), _column(heart_rate_bpm, "heart_rate_bpm", n),
             _column(r_amplitude_mv, "r_amplitude_mv", n), _column(quality_score, "quality_score", n),
-            _grade_codes(quality_grade, n), p, pred, _latent(latent, n), early,
-            _waves(beats, n, "beats"))
+            _grade_codes(quality_grade, n), p, pred, _rows(latent, n, "latent", "dims"), early,
+            _rows(beats, n, "beats", "samples"))
 
     def update_label(self, beat_time_s: float, is_anomaly: bool, predicted_anomaly: bool) -> int:
         """A reviewer's late label for a beat already seen (labels in beat order)."""

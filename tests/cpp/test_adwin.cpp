@@ -12,21 +12,14 @@
 
 #include "ecgad/drift/adwin.hpp"
 #include "golden.hpp"
+#include "random.hpp"
 
 namespace dr = ecgad::drift;
 using ecgad::test::expect_invalid;
 
 namespace {
 
-// Portable N(0, 1) (std::normal_distribution differs between standard libraries).
-struct Normal {
-  std::mt19937_64 rng;
-  explicit Normal(std::uint64_t seed) : rng(seed) {}
-  double uniform() { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1p-53; }
-  double operator()() {
-    return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
-  }
-};
+using ecgad::test::Normal;
 
 std::vector<std::int64_t> drifts(dr::Adwin& d, const std::vector<double>& x) {
   std::vector<std::int64_t> out;

@@ -20,20 +20,13 @@
 #include "ecgad/drift/hddm_a.hpp"
 #include "ecgad/drift/kswin.hpp"
 #include "ecgad/drift/page_hinkley.hpp"
+#include "random.hpp"
 
 namespace dr = ecgad::drift;
 
 namespace {
 
-// Portable draws (std distributions differ between standard libraries).
-struct Rng {
-  std::mt19937_64 rng;
-  explicit Rng(std::uint64_t seed) : rng(seed) {}
-  double uniform() { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1p-53; }
-  double normal() {
-    return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
-  }
-};
+using Rng = ecgad::test::Normal;
 
 template <typename D>
 constexpr bool is_error_rate_detector =

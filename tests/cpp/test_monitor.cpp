@@ -15,20 +15,14 @@
 
 #include "ecgad/drift/monitor.hpp"
 #include "golden.hpp"
+#include "random.hpp"
 
 namespace dr = ecgad::drift;
 using ecgad::test::expect_invalid;
 
 namespace {
 
-struct Normal {
-  std::mt19937_64 rng;
-  explicit Normal(std::uint64_t seed) : rng(seed) {}
-  double uniform() { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1p-53; }
-  double operator()() {
-    return std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
-  }
-};
+using ecgad::test::Normal;
 
 constexpr int kLatentDim = 8;
 

@@ -807,18 +807,11 @@ class Monitor {
     tick(AlertKind::heart_rate, t, index);
     tick(AlertKind::score, t, index);
     // Quality first: the other channels' causes read the quality of the same beats.
-    // A persisting fault re-fires CUSUM (its in-control mean is the reference): one alert per
-    // fault, until the quality is ok again.
     if (quality_fault_active_ && quality_ok()) quality_fault_active_ = false;
-    // Each channel's CUSUM sees its running median relative to the channel's baseline: the
-    // reference at first, the level at the channel's last alarm after that (a change is
-    // reported once; the next alarm needs another tolerance of change).
     const auto smooth = static_cast<std::size_t>(config_.smoothing_beats);
-    const double q_dev =
-        running_median(quality_, static_cast<std::size_t>(config_.quality_smoothing_beats)) -
-        baseline_[kQualityChannel];
-    if (quality_cusum_.update(q_dev) == DriftLevel::drift &&
-        moved_away(kQualityChannel, q_dev, -1)) {
+    if (alarmed(kQualityChannel, quality_cusum_,
+                running_median(quality_, static_cast<std::size_t>(config_.quality_smoothing_beats)),
+                -1)) {
       // A fault alerts while the quality is bad in absolute terms too (quality_ok() false: a
       // clean record's quality wanders within "good"), once per fault: it stays active until
       // the quality is ok again.
@@ -833,31 +826,27 @@ class Monitor {
     }
     if (!b.premature) {
       check_polarity(t, index);
-      const double a_dev = running_median(amplitude_, smooth) - baseline_[kAmplitudeChannel];
-      if (amp_cusum_.update(a_dev) == DriftLevel::drift &&
-          moved_away(kAmplitudeChannel, a_dev, 0)) {
+      if (alarmed(kAmplitudeChannel, amp_cusum_, running_median(amplitude_, smooth), 0)) {
         emit(AlertKind::amplitude, "cusum", t, index, amplitude_);
       }
     }
     if (with_template && !b.premature) {
       tick(AlertKind::morphology, t, index);
-      const double m_dev = running_median(morphology_, smooth) - baseline_[kMorphologyChannel];
       // Only a fall of the correlation (beats less like the reference) is a change.
-      if (morphology_cusum_.update(m_dev) == DriftLevel::drift &&
-          moved_away(kMorphologyChannel, m_dev, -1)) {
+      if (alarmed(kMorphologyChannel, morphology_cusum_, running_median(morphology_, smooth), -1)) {
         emit(AlertKind::morphology, "cusum", t, index, morphology_);
       }
     }
-    const double h_dev = running_median(heart_rate_, smooth) - baseline_[kHeartRateChannel];
-    if (hr_cusum_.update(h_dev) == DriftLevel::drift && moved_away(kHeartRateChannel, h_dev, 0)) {
+    if (alarmed(kHeartRateChannel, hr_cusum_, running_median(heart_rate_, smooth), 0)) {
       emit(AlertKind::heart_rate, "cusum", t, index, heart_rate_);
     }
-    const double s_dev =
+    // The score's low running quantile, relative to its value under the reference; only
+    // rising scores are a problem (the model copes worse).
+    const double score_level =
         running_quantile(score_, static_cast<std::size_t>(config_.score_smoothing_beats),
                          config_.score_quantile) -
-        (config_.score_quantile - 0.5) / config_.score_tolerance - baseline_[kScoreChannel];
-    // Only rising scores are a problem (the model copes worse).
-    if (score_cusum_.update(s_dev) == DriftLevel::drift && moved_away(kScoreChannel, s_dev, 1)) {
+        (config_.score_quantile - 0.5) / config_.score_tolerance;
+    if (alarmed(kScoreChannel, score_cusum_, score_level, 1)) {
       emit(AlertKind::score, "cusum", t, index, score_, &score_z_);
     }
     if (b.latent != nullptr) {
@@ -1195,6 +1184,15 @@ class Monitor {
   std::array<Track*, 8> tracks() {
     return {&score_, &score_z_, &heart_rate_, &amplitude_, &quality_, &latent_, &errors_,
             &morphology_};
+  }
+
+  // One CUSUM channel: its CUSUM sees the smoothed level relative to the channel's baseline
+  // (the reference at first, the level at the channel's last alarm after that: a change is
+  // reported once, the next alarm needs another tolerance of change). True when it alarmed
+  // with news (moved_away).
+  bool alarmed(std::size_t channel, Cusum& cusum, double level, int harmful) {
+    const double dev = level - baseline_[channel];
+    return cusum.update(dev) == DriftLevel::drift && moved_away(channel, dev, harmful);
   }
 
   // A channel's CUSUM alarmed with its level at baseline + dev: move the baseline there and
