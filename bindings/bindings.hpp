@@ -20,5 +20,8 @@ void bind_metrics(pybind11::module_& m);
 void bind_drift(pybind11::module_& m);
 void bind_drift_batch(pybind11::module_& m);
 void bind_monitor(pybind11::module_& m);
+void bind_report(pybind11::module_& m);  // creates the "report" submodule
+void bind_pipeline(pybind11::module_& m);  // creates the "pipeline" submodule
+void bind_store(pybind11::module_& m);  // creates the "store" submodule
 
 }  // namespace ecgad::bindings

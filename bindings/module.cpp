@@ -63,4 +63,7 @@ PYBIND11_MODULE(_core, m) {
   ecgad::bindings::bind_drift(m);  // creates (or reuses) the "drift" submodule
   ecgad::bindings::bind_drift_batch(m);  // batch two-sample tests, same submodule
   ecgad::bindings::bind_monitor(m);  // drift monitor, same submodule
+  ecgad::bindings::bind_report(m);  // creates the "report" submodule
+  ecgad::bindings::bind_pipeline(m);  // creates the "pipeline" submodule
+  ecgad::bindings::bind_store(m);  // creates the "store" submodule
 }

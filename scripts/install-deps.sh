@@ -21,6 +21,8 @@ packages=(
   python3-sklearn python3-statsmodels
   # parsing, CLI, logs, store
   nlohmann-json3-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev
+  # run configs written in TOML (header-only toml11); the report test renders in a real browser
+  libtoml11-dev chromium
 )
 
 missing=()

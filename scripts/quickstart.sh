@@ -5,6 +5,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh"
 build=${ECGAD_BUILD_DIR:-$root/build}
-# The main job. It grows with the project (today: synthesize, clean and report); the command
-# above stays the same.
-exec "$build/ecgad" demo "$@"
+# The main job: simulate, train, stream with drift, retrain, shadow, promote, report
+# (docs/pipelines.md). Its store, models, log and report go to $build/demo.
+exec "$build/ecgad" demo --workdir "$build/demo" "$@"

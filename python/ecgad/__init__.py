@@ -18,6 +18,9 @@ from ._core import (  # noqa: F401  (re-exported)
 from . import artifact, io, metrics, model, runtime, signal, synth  # noqa: F401,E402
 from . import drift  # noqa: F401,E402
 from . import calibrate  # noqa: F401,E402
+from . import pipeline  # noqa: F401,E402
+from . import report  # noqa: F401,E402
+from . import store  # noqa: F401,E402
 
 __all__ = [
     "Error",
@@ -32,7 +35,10 @@ __all__ = [
     "io",
     "metrics",
     "model",
+    "pipeline",
+    "report",
     "runtime",
     "signal",
+    "store",
     "synth",
 ]

@@ -1,195 +1,231 @@
-// The `ecgad` command-line tool. A face only: it parses options, calls the library and prints.
-//
-//   ecgad info                 version and training backend
-//   ecgad demo [options]       the main job on built-in data (see run_demo)
-#include <chrono>
-#include <cmath>
+// The `ecgad` command-line tool. A face only: it parses options (CLI11), calls the library,
+// prints text or JSON, writes JSON-lines logs, and maps errors to exit codes (common.hpp).
 #include <cstdio>
-#include <random>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "commands.hpp"
+#include "common.hpp"
 #include "ecgad/error.hpp"
 #include "ecgad/model/backend.hpp"
-#include "ecgad/metrics/ec57.hpp"
-#include "ecgad/signal/beats.hpp"
-#include "ecgad/signal/filter.hpp"
-#include "ecgad/signal/quality.hpp"
-#include "ecgad/signal/rpeaks.hpp"
-#include "ecgad/signal/synth.hpp"
 #include "ecgad/version.hpp"
 
-namespace sig = ecgad::signal;
+using namespace ecgad::cli;
 
 namespace {
 
-struct DemoOptions {
-  double duration_s = 300.0;
-  double fs_hz = 360.0;
-  double heart_rate_bpm = 72.0;
-  double mains_hz = 60.0;
-  std::uint64_t seed = 1;
-};
-
-// The noise an ambulatory ECG picks up, each part kept apart so its removal can be measured.
-struct NoiseParts {
-  Eigen::VectorXd wander;  // respiration and electrode drift, < 0.5 Hz
-  Eigen::VectorXd mains;   // power-line interference at mains_hz
-  Eigen::VectorXd muscle;  // broadband EMG-like noise
-};
-
-NoiseParts make_noise(Eigen::Index n, double fs_hz, double mains_hz, std::uint64_t seed) {
-  NoiseParts parts{Eigen::VectorXd(n), Eigen::VectorXd(n), Eigen::VectorXd(n)};
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> gauss(0.0, 0.05);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double t = static_cast<double>(i) / fs_hz;
-    parts.wander[i] = 0.4 * std::sin(2 * M_PI * 0.15 * t) + 0.3 * std::sin(2 * M_PI * 0.037 * t + 1.0);
-    parts.mains[i] = 0.1 * std::sin(2 * M_PI * mains_hz * t);
-    parts.muscle[i] = gauss(gen);
-  }
-  return parts;
-}
-
-double rms(const Eigen::VectorXd& x) { return std::sqrt(x.squaredNorm() / static_cast<double>(x.size())); }
-double db(double ratio) { return 20.0 * std::log10(ratio); }
-
-// The standard diagnostic-bandwidth cleaning chain, zero-phase so QRS timing is kept:
-// 0.5 Hz highpass (wander), notch at mains, 40 Hz lowpass (EMG).
-struct CleaningChain {
-  sig::Sos highpass, lowpass;
-  sig::TransferFunction notch;
-  CleaningChain(double fs_hz, double mains_hz)
-      : highpass(sig::butter(5, 0.5, sig::BandType::highpass, fs_hz)),
-        lowpass(sig::butter(4, 40.0, sig::BandType::lowpass, fs_hz)),
-        notch(sig::iirnotch(mains_hz, 30.0, fs_hz)) {}
-  Eigen::VectorXd apply(const Eigen::VectorXd& x) const {
-    Eigen::VectorXd y = sig::sosfiltfilt(highpass, x);
-    y = sig::filtfilt(notch.b, notch.a, y);
-    return sig::sosfiltfilt(lowpass, y);
-  }
-};
-
-int run_demo(const DemoOptions& opt) {
-  using clock = std::chrono::steady_clock;
-  fmt::print("ecgad {} demo: synthesize a noisy ECG, clean it, report what was removed\n",
-             ecgad::version_string);
-
-  const auto t0 = clock::now();
-  sig::EcgSynthConfig config;
-  config.fs_hz = opt.fs_hz;
-  config.duration_s = opt.duration_s;
-  config.heart_rate_bpm = opt.heart_rate_bpm;
-  config.seed = opt.seed;
-  config.baseline_wander_mv = 0.0;  // the demo adds its own, measurable wander
-  const sig::SyntheticEcg ecg = sig::ecgsyn(config);
-  const Eigen::Index n = ecg.ecg_mv.size();
-  const NoiseParts noise = make_noise(n, opt.fs_hz, opt.mains_hz, opt.seed);
-  const Eigen::VectorXd noisy = ecg.ecg_mv + noise.wander + noise.mains + noise.muscle;
-  const auto t1 = clock::now();
-
-  const CleaningChain chain(opt.fs_hz, opt.mains_hz);
-  const Eigen::VectorXd cleaned = chain.apply(noisy);
-  const auto t2 = clock::now();
-
-  fmt::print("signal    {:.0f} s at {:g} Hz ({} samples), {:.0f} bpm, {} R peaks, seed {}\n",
-             opt.duration_s, opt.fs_hz, n, opt.heart_rate_bpm, ecg.r_peaks.size(), opt.seed);
-  fmt::print("chain     highpass 5th 0.5 Hz | notch {:g} Hz Q=30 | lowpass 4th 40 Hz, zero-phase\n",
-             opt.mains_hz);
-
-  // The chain is linear, so each noise part's residual is the chain applied to that part alone.
-  fmt::print("\n{:<26}{:>14}{:>14}{:>12}\n", "component", "in (mV rms)", "out (mV rms)", "removed");
-  auto row = [&](const char* name, const Eigen::VectorXd& part) {
-    const double in = rms(part), out = rms(chain.apply(part));
-    fmt::print("{:<26}{:>14.4f}{:>14.4f}{:>9.1f} dB\n", name, in, out, db(in / out));
-  };
-  row("baseline wander (<0.5 Hz)", noise.wander);
-  row("mains interference", noise.mains);
-  row("muscle noise (broadband)", noise.muscle);
-
-  const Eigen::VectorXd clean_reference = chain.apply(ecg.ecg_mv);
-  const double snr_before = db(rms(ecg.ecg_mv) / rms(noisy - ecg.ecg_mv));
-  const double snr_after = db(rms(clean_reference) / rms(cleaned - clean_reference));
-  double r_in = 0.0, r_out = 0.0;
-  for (const Eigen::Index r : ecg.r_peaks) {
-    r_in += ecg.ecg_mv[r];
-    r_out += cleaned[r];
-  }
-  fmt::print("\nSNR against the clean ECG: {:.1f} dB before, {:.1f} dB after ({:+.1f} dB)\n",
-             snr_before, snr_after, snr_after - snr_before);
-  fmt::print("mean R amplitude: {:.3f} mV clean, {:.3f} mV after cleaning ({:.1f}% kept)\n",
-             r_in / static_cast<double>(ecg.r_peaks.size()),
-             r_out / static_cast<double>(ecg.r_peaks.size()), 100.0 * r_out / r_in);
-
-  // Beats: R peaks found on the noisy signal, scored against the generator's ground truth
-  // (EC57 matching within 150 ms, from the first second on), then cut from the cleaned signal.
-  const auto t3 = clock::now();
-  const std::vector<Eigen::Index> peaks = sig::find_rpeaks(noisy, opt.fs_hz);
-  const sig::Beats beats = sig::segment_beats(cleaned, opt.fs_hz, peaks);
-  const auto quality_before = sig::signal_quality(noisy, opt.fs_hz);
-  const auto quality_after = sig::signal_quality(cleaned, opt.fs_hz);
-  const auto t4 = clock::now();
-  ecgad::metrics::Ec57Options scoring;
-  scoring.start_s = 1.0;
-  const auto score = ecgad::metrics::score_detections(ecg.r_peaks, peaks, opt.fs_hz, {}, scoring);
-  auto grades = [](const std::vector<sig::WindowQuality>& windows) {
-    int count[3] = {0, 0, 0};
-    for (const auto& w : windows) ++count[static_cast<int>(w.grade)];
-    return fmt::format("{} good, {} acceptable, {} unusable", count[0], count[1], count[2]);
-  };
-  fmt::print("R peaks on the noisy signal: {} found, sensitivity {:.2f}%, positive predictivity "
-             "{:.2f}% (EC57 matching)\n",
-             peaks.size(), 100.0 * score.sensitivity(), 100.0 * score.positive_predictivity());
-  fmt::print("beats: {} x {} samples ({} dropped at the edges)\n", beats.size(), beats.beats.cols(),
-             beats.dropped_at_start + beats.dropped_at_end);
-  fmt::print("signal quality of {} windows: before cleaning {}; after {}\n", quality_after.size(),
-             grades(quality_before), grades(quality_after));
-  const double synth_s = std::chrono::duration<double>(t1 - t0).count();
-  const double clean_s = std::chrono::duration<double>(t2 - t1).count();
-  const double beats_s = std::chrono::duration<double>(t4 - t3).count();
-  fmt::print("time: synthesis {:.1f} ms, cleaning {:.1f} ms, R peaks + beats + quality {:.1f} ms "
-             "({:.0f}x real time)\n",
-             synth_s * 1e3, clean_s * 1e3, beats_s * 1e3, opt.duration_s / (clean_s + beats_s));
-  return 0;
-}
-
 int run_info() {
   const auto info = ecgad::model::backend_info();
-  fmt::print("ecgad {}\nLibTorch {} (intra-op threads {}, inter-op threads {}, CUDA {})\n",
-             ecgad::version_string, info.torch_version, info.intra_op_threads,
-             info.inter_op_threads, info.cuda_available ? "yes" : "no");
-  return 0;
+  say(fmt::format("ecgad {}\nLibTorch {} (intra-op threads {}, inter-op threads {}, CUDA {})",
+                  ecgad::version_string, info.torch_version, info.intra_op_threads,
+                  info.inter_op_threads, info.cuda_available ? "yes" : "no"));
+  emit_json({{"version", ecgad::version_string}, {"torch", info.torch_version}});
+  return Exit::ok;
+}
+
+void add_stream_settings(CLI::App* app, StreamSettings& s) {
+  app->add_option("--chunk-s", s.chunk_s, "Samples pushed per call, in seconds")
+      ->check(CLI::Range(0.001, 3600.0));
+  app->add_option("--warmup-s", s.monitor_warmup_s,
+                  "Seconds of the stream that become the drift monitor's reference")
+      ->check(CLI::Range(0.0, 86400.0));
+  app->add_flag("--bundle-reference", s.use_bundle_reference,
+                "Monitor against the bundle's drift reference instead of the stream's warm-up");
+  app->add_option("--name", s.name, "Stream id (default: the recording's name)");
+  app->add_option("--from-s", s.from_s, "Replay from this time of the recording, s")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--to-s", s.to_s, "Replay up to this time, s (0 = the end)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"ecgad: ECG anomaly detection for production"};
+  CLI::App app{"ecgad: ECG anomaly detection for production (training, inference, drift, "
+               "store, report)"};
   app.set_version_flag("--version", std::string(ecgad::version_string));
   app.require_subcommand(1);
+  Globals& g = globals();
+  app.add_flag("--json", g.json, "Machine-readable JSON on stdout instead of text");
+  app.add_option("--log-file", g.log_file,
+                 "Append JSON-lines logs here ('-' = stderr; demo default: <workdir>/ecgad.jsonl)");
+  app.add_flag("--quiet", g.quiet, "No progress bars");
 
-  auto* info = app.add_subcommand("info", "Print the version and the training backend");
+  auto* info = app.add_subcommand("info", "Version and training backend");
 
-  DemoOptions demo_options;
-  auto* demo = app.add_subcommand("demo", "Main job on built-in data: synthesize, clean, detect beats, report");
-  demo->add_option("--duration-s", demo_options.duration_s, "Signal length in seconds")
-      ->check(CLI::Range(10.0, 86400.0));
-  demo->add_option("--fs-hz", demo_options.fs_hz, "Sampling rate in Hz")->check(CLI::Range(100.0, 1000.0));
-  demo->add_option("--heart-rate-bpm", demo_options.heart_rate_bpm, "Mean heart rate")
-      ->check(CLI::Range(30.0, 200.0));
-  demo->add_option("--mains-hz", demo_options.mains_hz, "Power-line frequency (50 or 60)")
-      ->check(CLI::IsMember({50.0, 60.0}));
-  demo->add_option("--seed", demo_options.seed, "Random seed");
+  SimulateOptions sim;
+  auto* simulate = app.add_subcommand("simulate", "Write synthetic WFDB records (cohort or scenario)");
+  simulate->add_option("--out", sim.out_dir, "Output folder")->required();
+  simulate->add_option("--subjects", sim.subjects, "Cohort size")->check(CLI::Range(1, 10000));
+  simulate->add_option("--duration-s", sim.duration_s, "Seconds per record")
+      ->check(CLI::Range(10.0, 172800.0));
+  simulate->add_option("--seed", sim.seed, "Random seed");
+  simulate->add_option("--scenario", sim.scenario,
+                       "Write one drift scenario stream instead (stable, day, or a drift kind)");
 
-  CLI11_PARSE(app, argc, argv);
+  IngestOptions ing;
+  auto* ingest = app.add_subcommand("ingest", "Validate recordings and index them in the store");
+  ingest->add_option("--store", ing.store, "SQLite store")->required();
+  ingest->add_option("--source", ing.kind, "wfdb, npy or csv")
+      ->check(CLI::IsMember({"wfdb", "npy", "csv"}));
+  ingest->add_option("--path", ing.path, "Folder or file")->required();
+  ingest->add_option("--fs-hz", ing.fs_hz, "Sampling rate of npy/csv signals");
+  ingest->add_option("--lead", ing.lead, "Signal index")->check(CLI::NonNegativeNumber);
+
+  TrainOptions tr;
+  auto* train_cmd = app.add_subcommand("train", "Run the training pipeline from a JSON/TOML config");
+  train_cmd->add_option("--config", tr.config, "Run config (.json or .toml)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  train_cmd->add_option("--store", tr.store, "SQLite store for the run and the registry");
+  train_cmd->add_flag("--require-blessed", tr.require_blessed,
+                      "Exit 1 when the model does not pass the gate");
+
+  EvaluateOptions ev;
+  auto* evaluate = app.add_subcommand("evaluate", "Evaluate a model on labelled recordings");
+  evaluate->add_option("--model", ev.model, "Bundle path, registry id or model name")->required();
+  evaluate->add_option("--store", ev.store, "SQLite store (for ids/names, and to record the run)");
+  evaluate->add_option("--source", ev.source, "wfdb, npy or csv")
+      ->check(CLI::IsMember({"wfdb", "npy", "csv"}));
+  evaluate->add_option("--path", ev.path, "Folder or file")->required();
+  evaluate->add_option("--records", ev.records, "WFDB record names (default: all)");
+  evaluate->add_option("--fs-hz", ev.fs_hz, "Sampling rate of npy/csv signals");
+  evaluate->add_option("--lead", ev.lead, "Signal index");
+
+  CalibrateOptions cal;
+  auto* calibrate = app.add_subcommand(
+      "calibrate", "Re-fit a model's conformal threshold on normal beats of new recordings");
+  calibrate->add_option("--model", cal.model, "Bundle path, registry id or model name")->required();
+  calibrate->add_option("--out", cal.out, "Recalibrated bundle to write")->required();
+  calibrate->add_option("--store", cal.store, "SQLite store (for ids/names)");
+  calibrate->add_option("--source", cal.source, "wfdb, npy or csv")
+      ->check(CLI::IsMember({"wfdb", "npy", "csv"}));
+  calibrate->add_option("--path", cal.path, "Folder or file")->required();
+  calibrate->add_option("--records", cal.records, "WFDB record names (default: all)");
+  calibrate->add_option("--fs-hz", cal.fs_hz, "Sampling rate of npy/csv signals");
+  calibrate->add_option("--alpha-anomaly", cal.alpha_anomaly, "p <= this: anomalous")
+      ->check(CLI::Range(1e-9, 1.0));
+  calibrate->add_option("--alpha-normal", cal.alpha_normal, "p >= this: normal")
+      ->check(CLI::Range(1e-9, 1.0));
+
+  ScoreOptions sc;
+  auto* score = app.add_subcommand("score", "Score every beat of a recording (batch inference)");
+  score->add_option("--model", sc.model, "Bundle path, registry id or model name")->required();
+  score->add_option("--input", sc.input, "WFDB record (path without extension), .npy or .csv")
+      ->required();
+  score->add_option("--store", sc.store, "SQLite store: results go to the events table");
+  score->add_option("--out", sc.out, "Write the events as CSV");
+  score->add_option("--fs-hz", sc.fs_hz, "Sampling rate of npy/csv signals");
+  score->add_option("--lead", sc.lead, "Signal index");
+
+  StreamOptions so;
+  auto* stream = app.add_subcommand("stream", "Replay a recording or scenario as if live");
+  stream->add_option("--model", so.model, "Bundle path, registry id or model name")->required();
+  stream->add_option("--input", so.input,
+                     "WFDB record, .npy/.csv, or scenario:<stable|day|drift kind>");
+  stream->add_option("--store", so.store, "SQLite store: events, alerts and the run");
+  stream->add_option("--fs-hz", so.fs_hz, "Sampling rate of npy/csv signals");
+  stream->add_option("--duration-s", so.duration_s, "Scenario length, s")
+      ->check(CLI::Range(600.0, 172800.0));
+  stream->add_option("--seed", so.seed, "Scenario seed");
+  stream->add_option("--lead", so.lead, "Signal index");
+  add_stream_settings(stream, so.settings);
+
+  MonitorOptions mo;
+  auto* monitor = app.add_subcommand("monitor", "Alerts and recommendation of a stored stream run");
+  monitor->add_option("--store", mo.store, "SQLite store")->required();
+  monitor->add_option("--run", mo.run, "Stream run id (default: the newest)");
+
+  ShadowOptions sh;
+  auto* shadow_cmd = app.add_subcommand("shadow", "Run a candidate beside production on a stream");
+  shadow_cmd->add_option("--candidate", sh.candidate, "Candidate: bundle, registry id or name")
+      ->required();
+  shadow_cmd->add_option("--production", sh.production,
+                         "Production model (default: the candidate's name in the registry)");
+  shadow_cmd->add_option("--input", sh.input, "WFDB record, .npy/.csv, or scenario:<name>");
+  shadow_cmd->add_option("--store", sh.store, "SQLite store: disagreements and the run");
+  shadow_cmd->add_option("--fs-hz", sh.fs_hz, "Sampling rate of npy/csv signals");
+  shadow_cmd->add_option("--duration-s", sh.duration_s, "Scenario length, s")
+      ->check(CLI::Range(600.0, 172800.0));
+  shadow_cmd->add_option("--seed", sh.seed, "Scenario seed");
+  shadow_cmd->add_flag("--promote", sh.promote, "Promote the candidate when it is better");
+  add_stream_settings(shadow_cmd, sh.settings);
+
+  PromoteOptions pr;
+  auto* promote = app.add_subcommand("promote", "Move a registered model to a stage");
+  promote->add_option("--store", pr.store, "SQLite store")->required();
+  promote->add_option("--model", pr.model, "Registry id")->required();
+  promote->add_option("--stage", pr.stage, "production (default), candidate or archived")
+      ->check(CLI::IsMember({"production", "candidate", "archived"}));
+
+  RunsOptions ru;
+  auto* runs = app.add_subcommand("runs", "List and compare experiments and models");
+  runs->add_option("--store", ru.store, "SQLite store")->required();
+  runs->add_option("--kind", ru.kind, "Only runs of this kind (train, stream, shadow, ...)");
+  runs->add_option("--compare", ru.compare, "Run ids to compare side by side");
+
+  ReportOptions re;
+  auto* report = app.add_subcommand("report", "Write the self-contained HTML report");
+  report->add_option("--store", re.store, "SQLite store")->required();
+  report->add_option("--out", re.out, "HTML file to write");
+  report->add_option("--title", re.title, "Report title");
+  report->add_option("--train-run", re.train_run, "Training run id (default: newest)");
+  report->add_option("--stream-run", re.stream_run, "Stream run id (default: newest)");
+  report->add_option("--shadow-run", re.shadow_run, "Shadow run id (default: newest)");
+
+  DemoOptions de;
+  auto* demo = app.add_subcommand("demo", "The main job on built-in data: train, stream with "
+                                          "drift, retrain, shadow, promote, report");
+  demo->add_option("--workdir", de.workdir, "Folder for the store, models, log and report");
+  demo->add_flag("--quick", de.quick, "A smaller cohort and a 1 h stream (for tests)");
+  demo->add_option("--seed", de.seed, "Random seed of the whole run");
+
   try {
-    if (*info) return run_info();
-    if (*demo) return run_demo(demo_options);
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? Exit::ok : Exit::bad_input;
+  }
+
+  CLI::App* chosen = app.get_subcommands().front();
+  if (chosen == demo && g.log_file.empty()) g.log_file = de.workdir + "/ecgad.jsonl";
+  int code = Exit::ok;
+  try {
+    if (chosen == demo) std::filesystem::create_directories(de.workdir);
+    setup_logging(chosen->get_name());
+    if (chosen == info) code = run_info();
+    else if (chosen == simulate) code = run_simulate(sim);
+    else if (chosen == ingest) code = run_ingest(ing);
+    else if (chosen == train_cmd) code = run_train(tr);
+    else if (chosen == evaluate) code = run_evaluate(ev);
+    else if (chosen == calibrate) code = run_calibrate(cal);
+    else if (chosen == score) code = run_score(sc);
+    else if (chosen == stream) code = run_stream(so);
+    else if (chosen == monitor) code = run_monitor(mo);
+    else if (chosen == shadow_cmd) code = run_shadow(sh);
+    else if (chosen == promote) code = run_promote(pr);
+    else if (chosen == runs) code = run_runs(ru);
+    else if (chosen == report) code = run_report(re);
+    else if (chosen == demo) code = run_demo(de);
+  } catch (const ecgad::InvalidArgument& e) {
+    std::fprintf(stderr, "ecgad: error: %s\n", e.what());
+    code = Exit::bad_input;
+  } catch (const ecgad::FormatError& e) {
+    std::fprintf(stderr, "ecgad: error: %s\n", e.what());
+    code = Exit::bad_input;
+  } catch (const ecgad::IoError& e) {
+    std::fprintf(stderr, "ecgad: I/O error: %s\n", e.what());
+    code = Exit::io_error;
   } catch (const ecgad::Error& e) {
     std::fprintf(stderr, "ecgad: error: %s\n", e.what());
-    return 2;
+    code = Exit::state_error;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::fprintf(stderr, "ecgad: I/O error: %s\n", e.what());
+    code = Exit::io_error;
   }
-  return 1;
+  if (code != Exit::ok) log_event("exit", {{"code", code}}, true);
+  flush_logs();
+  return code;
 }

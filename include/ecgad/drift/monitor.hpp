@@ -55,7 +55,9 @@
 //   its restart (DDM alarms on the first error after an error-free start).
 // - cause and action: polarity flip, quality fall -> sensor_fault, check_sensor. With the
 //   quality of the last recent_beats not ok (more than quality_unusable_fraction unusable
-//   grades, or mean quality (tolerances) below -quality_bad_z) every other alert is sensor_fault,
+//   grades, or mean quality (tolerances) below -quality_bad_z), or with the quality falling by
+//   more than quality_fall_z tolerances across the alert's since_s (the recent_beats before vs
+//   the beats since: noise arriving with the change), every other alert is sensor_fault,
 //   check_sensor. With good quality: a sudden amplitude change with heart rate unchanged across
 //   since_s (|Δ mean hr| in tolerances < heart_rate_unchanged_z) is a gain jump -> sensor_fault,
 //   check_sensor; a gradual amplitude change or a heart-rate change is physiological, none_yet
@@ -442,6 +444,9 @@ struct MonitorConfig {
   double polarity_min_correlation = 0.5;
   double quality_unusable_fraction = 0.5;  ///< quality not ok above this share of unusable
   double quality_bad_z = 1.0;        ///< quality not ok below -this mean (in tolerances)
+  /// A change that coincides with a quality fall of more than this (tolerances: the
+  /// recent_beats before since_s vs the beats since) is blamed on the sensor.
+  double quality_fall_z = 0.25;
   /// |Δ hr| below this (in heart-rate tolerances) across since_s = heart rate unchanged
   double heart_rate_unchanged_z = 0.5;
   double retrain_strength = 3.0;     ///< score shift (z) from which retrain, not recalibrate
@@ -541,6 +546,7 @@ struct MonitorConfig {
     detail::require_open_unit(quality_unusable_fraction, who, "quality_unusable_fraction");
     detail::require_open_unit(polarity_min_correlation, who, "polarity_min_correlation");
     detail::require_positive(quality_bad_z, who, "quality_bad_z");
+    detail::require_positive(quality_fall_z, who, "quality_fall_z");
     detail::require_positive(heart_rate_unchanged_z, who, "heart_rate_unchanged_z");
     detail::require_positive(retrain_strength, who, "retrain_strength");
     latent_adwin.validate();
@@ -566,6 +572,7 @@ struct MonitorConfig {
             {"quality_unusable_fraction", quality_unusable_fraction},
             {"polarity_min_correlation", polarity_min_correlation},
             {"quality_bad_z", quality_bad_z},
+            {"quality_fall_z", quality_fall_z},
             {"heart_rate_unchanged_z", heart_rate_unchanged_z},
             {"retrain_strength", retrain_strength},
             {"amplitude_tolerance", amplitude_tolerance},
@@ -602,6 +609,7 @@ struct MonitorConfig {
     c.quality_unusable_fraction = detail::get_double(j, "quality_unusable_fraction", who);
     c.polarity_min_correlation = detail::get_double(j, "polarity_min_correlation", who);
     c.quality_bad_z = detail::get_double(j, "quality_bad_z", who);
+    c.quality_fall_z = detail::get_double(j, "quality_fall_z", who);
     c.heart_rate_unchanged_z = detail::get_double(j, "heart_rate_unchanged_z", who);
     c.retrain_strength = detail::get_double(j, "retrain_strength", who);
     c.amplitude_tolerance = detail::get_double(j, "amplitude_tolerance", who);
@@ -1446,17 +1454,21 @@ class Monitor {
   }
 
   // Mean heart-rate z after minus before a beat of the shared beat clock (offset from the end).
-  double heart_rate_change_across(std::size_t beats_from_end) const {
+  // Mean of the values of `tr` from since_s to now minus the mean of the recent_beats before
+  // since_s; 0 when either side is empty. Split by time, so channels that skip beats (premature
+  // ones stay out of amplitude) line up with those that do not. The whole stretch since the
+  // change counts on the after side because the quality of a beat is that of a window that
+  // ends at it: a fall shows fully only a window length after the change.
+  double change_across(const Track& tr, double since_s) const {
     const auto m = static_cast<std::size_t>(config_.recent_beats);
-    const Track& tr = heart_rate_;
-    if (beats_from_end == 0 || beats_from_end >= tr.size) return 0.0;
-    const std::size_t split = tr.size - beats_from_end;
+    std::size_t split = 0;
+    while (split < tr.size && tr.t[tr.at(split)] < since_s) ++split;
+    if (split == 0 || split >= tr.size) return 0.0;
     const std::size_t lo = split >= m ? split - m : 0;
-    const std::size_t hi = std::min(tr.size, split + m);
     double before = 0.0, after = 0.0;
     for (std::size_t i = lo; i < split; ++i) before += tr.v[tr.at(i)];
-    for (std::size_t i = split; i < hi; ++i) after += tr.v[tr.at(i)];
-    return after / static_cast<double>(hi - split) - before / static_cast<double>(split - lo);
+    for (std::size_t i = split; i < tr.size; ++i) after += tr.v[tr.at(i)];
+    return after / static_cast<double>(tr.size - split) - before / static_cast<double>(split - lo);
   }
 
   void check_polarity(double t, std::int64_t index) {
@@ -1555,7 +1567,8 @@ class Monitor {
       const double p = std::clamp(f.pre_mean, 0.0, 1.0);
       a.strength = (f.recent_mean - p) / std::sqrt(std::max(p * (1.0 - p), 1e-3));
     }
-    const bool good = quality_ok();
+    const bool good =
+        quality_ok() && change_across(quality_, a.since_s) >= -config_.quality_fall_z;
     const double now = detected_s;
     auto recently = [&](AlertKind other) {
       return now - last_alert_s_[static_cast<std::size_t>(other)] <= config_.cooldown_s;
@@ -1571,7 +1584,7 @@ class Monitor {
           a.cause = ChangeCause::sensor_fault;
           a.action = RecommendedAction::check_sensor;
         } else if (a.shape == ChangeShape::sudden) {
-          const double dhr = heart_rate_change_across(f.n - f.since_offset);
+          const double dhr = change_across(heart_rate_, a.since_s);
           const bool hr_same = std::fabs(dhr) < config_.heart_rate_unchanged_z;
           a.cause = hr_same ? ChangeCause::sensor_fault : ChangeCause::unknown;
           a.action = RecommendedAction::check_sensor;
