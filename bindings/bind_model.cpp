@@ -71,18 +71,6 @@ json parse_json(const std::string& text, const char* what) {
   }
 }
 
-py::dict report_dict(const model::EpochReport& r) {
-  py::dict d;
-  d["epoch"] = r.epoch;
-  d["epochs"] = r.epochs;
-  d["loss"] = r.train_loss;
-  d["val_loss"] =
-      std::isnan(r.val_loss) ? py::object(py::none()) : py::object(py::float_(r.val_loss));
-  d["lr"] = r.learning_rate;
-  d["seconds"] = r.seconds;
-  d["improved"] = r.improved;
-  return d;
-}
 
 // Runs `train` (a fit or resume call) without the GIL, forwarding epoch reports to `callback`.
 // The callback may return False to stop training; an exception in it stops training too and is
@@ -99,7 +87,7 @@ std::string run_training(PyAutoencoder& self, const py::object& callback, Train&
     try {
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
       if (!callback.is_none()) {
-        const py::object verdict = callback(report_dict(report));
+        const py::object verdict = callback(epoch_report_dict(report));
         if (py::isinstance<py::bool_>(verdict) && !verdict.cast<bool>()) self.cancel = true;
       }
     } catch (py::error_already_set& e) {
@@ -329,6 +317,19 @@ void bind_model(py::module_& m) {
                 Autoencoder::from_bundle(artifact::bundle_from_bytes(bytes)));
           },
           py::arg("data"));
+}
+
+py::dict epoch_report_dict(const model::EpochReport& r) {
+  py::dict d;
+  d["epoch"] = r.epoch;
+  d["epochs"] = r.epochs;
+  d["loss"] = r.train_loss;
+  d["val_loss"] =
+      std::isnan(r.val_loss) ? py::object(py::none()) : py::object(py::float_(r.val_loss));
+  d["lr"] = r.learning_rate;
+  d["seconds"] = r.seconds;
+  d["improved"] = r.improved;
+  return d;
 }
 
 }  // namespace ecgad::bindings

@@ -313,18 +313,6 @@ py::dict disagreement_to_python(const pipeline::Disagreement& d) {
   return out;
 }
 
-py::dict epoch_dict(const model::EpochReport& r) {
-  py::dict d;
-  d["epoch"] = r.epoch;
-  d["epochs"] = r.epochs;
-  d["loss"] = r.train_loss;
-  d["val_loss"] =
-      std::isnan(r.val_loss) ? py::object(py::none()) : py::object(py::float_(r.val_loss));
-  d["lr"] = r.learning_rate;
-  d["seconds"] = r.seconds;
-  d["improved"] = r.improved;
-  return d;
-}
 
 py::dict train(const std::string& config_text, bool config_is_path,
                const std::optional<std::string>& store_path,
@@ -356,7 +344,7 @@ py::dict train(const std::string& config_text, bool config_is_path,
   observer.on_epoch = [&](const model::EpochReport& r) {
     guarded([&] {
       if (on_epoch.is_none()) return;
-      const py::object verdict = on_epoch(epoch_dict(r));
+      const py::object verdict = on_epoch(epoch_report_dict(r));
       if (py::isinstance<py::bool_>(verdict) && !verdict.cast<bool>()) cancel = true;
     });
   };

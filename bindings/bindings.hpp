@@ -3,7 +3,14 @@
 
 #include <pybind11/pybind11.h>
 
+namespace ecgad::model {
+struct EpochReport;
+}
+
 namespace ecgad::bindings {
+
+/// An epoch report as the dict the Python training callbacks receive (bind_model.cpp).
+pybind11::dict epoch_report_dict(const model::EpochReport& r);
 
 void bind_signal(pybind11::module_& m);
 void bind_model(pybind11::module_& m);

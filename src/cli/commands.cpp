@@ -39,7 +39,6 @@ std::unique_ptr<store::Store> open_store(const std::string& path, bool must_exis
   return std::make_unique<store::Store>(path);
 }
 
-std::string decision_name(int d) { return d == 0 ? "normal" : d == 1 ? "uncertain" : "anomalous"; }
 
 pipeline::SourceConfig source_of(const std::string& kind, const std::string& path,
                                  const std::vector<std::string>& records, double fs_hz, int lead) {
@@ -306,8 +305,9 @@ ShadowOutcome shadow(const ModelRef& production, const ModelRef& candidate,
   }
   const auto& s = out.summary;
   auto side = [](const pipeline::ShadowSide& x) {
-    nlohmann::json m = {{"anomaly_rate", x.beats ? static_cast<double>(x.anomalous) / x.beats : 0.0},
-                        {"uncertain_rate", x.beats ? static_cast<double>(x.uncertain) / x.beats : 0.0}};
+    const double beats = static_cast<double>(x.beats);
+    nlohmann::json m = {{"anomaly_rate", x.beats ? static_cast<double>(x.anomalous) / beats : 0.0},
+                        {"uncertain_rate", x.beats ? static_cast<double>(x.uncertain) / beats : 0.0}};
     if (std::isfinite(x.roc_auc)) m["roc_auc"] = x.roc_auc;
     if (std::isfinite(x.sensitivity)) m["sensitivity"] = x.sensitivity;
     if (std::isfinite(x.false_positive_rate)) m["false_positive_rate"] = x.false_positive_rate;
@@ -616,35 +616,61 @@ int run_calibrate(const CalibrateOptions& o) {
 int run_score(const ScoreOptions& o) {
   auto store = open_store(o.store);
   const ModelRef model = resolve_model(o.model, store.get());
-  const auto rec = resolve_recording(o.input, o.fs_hz, o.lead, 3600.0, 1);
-  const auto t0 = Clock::now();
-  const auto events = pipeline::score_recording(model.package, rec.signal_mv, rec.fs_hz);
-  const double secs = since(t0);
-  std::int64_t counts[3] = {0, 0, 0};
-  for (const auto& e : events) ++counts[static_cast<int>(e.decision)];
+  std::ofstream csv;
   if (!o.out.empty()) {
-    std::ofstream f(o.out);
-    if (!f) throw IoError("cannot write '" + o.out + "'");
-    f << "beat_index,sample_index,time_s,score,p_value,decision,uncertain_reason,heart_rate_bpm\n";
-    for (const auto& e : events) {
-      f << fmt::format("{},{},{:.4f},{:.6g},{:.6g},{},{},{:.2f}\n", e.beat_index, e.sample_index,
-                       e.time_s, e.score, e.p_value, calibrate::decision_name(e.decision),
-                       e.uncertain_reason, e.heart_rate_bpm);
+    csv.open(o.out);
+    if (!csv) throw IoError("cannot write '" + o.out + "'");
+    csv << "recording,beat_index,sample_index,time_s,score,p_value,decision,uncertain_reason,"
+           "heart_rate_bpm\n";
+  }
+  // Batch inference over every input (files or records), one score run for all of them.
+  const std::int64_t run =
+      store ? store->begin_run("score", {{"model", model.label}, {"model_id", model.id},
+                                         {"inputs", o.inputs.size()}})
+            : 0;
+  std::int64_t counts[3] = {0, 0, 0}, beats = 0;
+  double secs = 0.0;
+  nlohmann::json per_input = nlohmann::json::array();
+  Progress bar("score", o.inputs.size());
+  for (std::size_t i = 0; i < o.inputs.size(); ++i) {
+    const auto rec = resolve_recording(o.inputs[i], o.fs_hz, o.lead, 3600.0, 1);
+    const auto t0 = Clock::now();
+    const auto events = pipeline::score_recording(model.package, rec.signal_mv, rec.fs_hz);
+    secs += since(t0);
+    std::int64_t c[3] = {0, 0, 0};
+    for (const auto& e : events) ++c[static_cast<int>(e.decision)];
+    for (int k = 0; k < 3; ++k) counts[k] += c[k];
+    beats += static_cast<std::int64_t>(events.size());
+    if (csv.is_open()) {
+      for (const auto& e : events) {
+        csv << fmt::format("{},{},{},{:.4f},{:.6g},{:.6g},{},{},{:.2f}\n", rec.name, e.beat_index,
+                           e.sample_index, e.time_s, e.score, e.p_value,
+                           calibrate::decision_name(e.decision), e.uncertain_reason,
+                           e.heart_rate_bpm);
+      }
+      if (!csv) throw IoError("writing '" + o.out + "' failed");
     }
+    if (store) {
+      pipeline::EventRecorder recorder(*store, run, rec.name, model.id);
+      for (const auto& e : events) recorder.add(e);
+      recorder.flush();
+    }
+    per_input.push_back({{"input", o.inputs[i]}, {"record_hash", hashed_id(rec.name)},
+                         {"beats", events.size()}, {"anomalous", c[2]}});
+    say(fmt::format("{} beats of {} ({:.1f} min): {} normal, {} uncertain, {} anomalous",
+                    events.size(), rec.name, rec.duration_s() / 60.0, c[0], c[1], c[2]));
+    bar.update(i + 1);
   }
+  bar.finish();
   if (store) {
-    const auto run = store->begin_run("score", {{"model", model.label}, {"model_id", model.id},
-                                                {"recording", hashed_id(rec.name)}});
-    pipeline::EventRecorder recorder(*store, run, rec.name, model.id);
-    for (const auto& e : events) recorder.add(e);
-    recorder.flush();
-    store->finish_run(run, "completed", {{"beats", events.size()}}, {{"score_s", secs}});
+    store->finish_run(run, "completed", {{"beats", beats}, {"anomalous", counts[2]}},
+                      {{"score_s", secs}});
   }
-  say(fmt::format("{} beats of {} ({:.1f} min) in {:.2f} s: {} normal, {} uncertain, {} anomalous",
-                  events.size(), rec.name, rec.duration_s() / 60.0, secs, counts[0], counts[1],
-                  counts[2]));
-  emit_json({{"beats", events.size()}, {"normal", counts[0]}, {"uncertain", counts[1]},
-             {"anomalous", counts[2]}, {"seconds", secs}, {"out", o.out}});
+  log_event("score.done", {{"run_id", run}, {"inputs", o.inputs.size()}, {"beats", beats},
+                           {"seconds", secs}});
+  emit_json({{"beats", beats}, {"normal", counts[0]}, {"uncertain", counts[1]},
+             {"anomalous", counts[2]}, {"seconds", secs}, {"out", o.out},
+             {"inputs", per_input}});
   return Exit::ok;
 }
 

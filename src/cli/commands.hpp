@@ -124,7 +124,8 @@ struct CalibrateOptions {
 int run_calibrate(const CalibrateOptions& o);
 
 struct ScoreOptions {
-  std::string model, input, store, out;
+  std::string model, store, out;
+  std::vector<std::string> inputs;  ///< recordings scored in one batch run
   double fs_hz = 0.0;
   int lead = 0;
 };

@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
   ScoreOptions sc;
   auto* score = app.add_subcommand("score", "Score every beat of a recording (batch inference)");
   score->add_option("--model", sc.model, "Bundle path, registry id or model name")->required();
-  score->add_option("--input", sc.input, "WFDB record (path without extension), .npy or .csv")
+  score->add_option("--input", sc.inputs,
+                    "WFDB records (paths without extension), .npy or .csv files; several allowed")
       ->required();
   score->add_option("--store", sc.store, "SQLite store: results go to the events table");
   score->add_option("--out", sc.out, "Write the events as CSV");

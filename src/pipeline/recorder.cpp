@@ -49,6 +49,8 @@ void EventRecorder::add(const BeatEvent& e) {
   row.score = e.score;
   row.p_value = e.p_value;
   row.decision = static_cast<int>(e.decision);
+  // Before the first quality window the grade is unknown: stored as unusable with a NULL score
+  // (the store's grades are 0..2; a NULL quality_score tells the two apart).
   row.quality_grade = e.quality_known ? static_cast<int>(e.quality_grade) : 2;
   row.quality_score = e.quality_score;
   row.heart_rate_bpm = e.heart_rate_bpm;

@@ -164,8 +164,8 @@ struct ShadowPipeline::Impl {
     }
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const std::int64_t normal = n - s.abnormal;
-    s.sensitivity = s.abnormal > 0 ? static_cast<double>(tp) / s.abnormal : nan;
-    s.false_positive_rate = normal > 0 ? static_cast<double>(fp) / normal : nan;
+    s.sensitivity = s.abnormal > 0 ? static_cast<double>(tp) / static_cast<double>(s.abnormal) : nan;
+    s.false_positive_rate = normal > 0 ? static_cast<double>(fp) / static_cast<double>(normal) : nan;
     s.roc_auc = nan;
     if (s.abnormal > 0 && normal > 0) {
       s.roc_auc = metrics::roc_auc(Eigen::Map<const Eigen::VectorXd>(y.data(), n),
@@ -234,7 +234,8 @@ ShadowSummary ShadowPipeline::summary() const {
   s.paired = m.paired;
   s.unpaired = m.unpaired;
   s.disagreements = m.n_disagree;
-  s.agreement_rate = m.paired > 0 ? 1.0 - static_cast<double>(m.n_disagree) / m.paired : 1.0;
+  s.agreement_rate =
+      m.paired > 0 ? 1.0 - static_cast<double>(m.n_disagree) / static_cast<double>(m.paired) : 1.0;
   s.production = m.p_side;
   s.candidate = m.c_side;
   m.side_metrics(s.production, m.p_scores, m.p_flag);

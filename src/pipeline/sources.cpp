@@ -68,7 +68,7 @@ Recording synthetic_subject(const SyntheticCohort& c, int index) {
   rc.ecg.heart_rate_bpm =
       c.heart_rate_min_bpm + share * (c.heart_rate_max_bpm - c.heart_rate_min_bpm);
   rc.ecg.noise_mv = c.noise_mv;
-  rc.ecg.seed = c.seed * 1000003ULL + static_cast<std::uint64_t>(index);
+  rc.ecg.seed = c.seed * std::uint64_t{1000003} + static_cast<std::uint64_t>(index);
   rc.anomalies.pvc_rate = c.pvc_rate;
   rc.anomalies.spb_rate = c.spb_rate;
   rc.anomalies.st_elevation_rate = c.st_elevation_rate;

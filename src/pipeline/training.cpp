@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <map>
 #include <numeric>
 #include <random>
@@ -36,15 +35,6 @@ std::string random_uid() {
   std::uint64_t v = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
 
@@ -317,7 +307,7 @@ Evaluation evaluate(const ModelPackage& package, const std::vector<const Recordi
   const metrics::ThresholdMetrics tm = metrics::threshold_metrics(cm);
   const auto uncertain = std::count(ev.decisions.begin(), ev.decisions.end(),
                                     static_cast<int>(calibrate::Decision::uncertain));
-  const double fpr = cm.negatives() > 0 ? static_cast<double>(cm.fp) / cm.negatives() : 0.0;
+  const double fpr = cm.negatives() > 0 ? static_cast<double>(cm.fp) / static_cast<double>(cm.negatives()) : 0.0;
   ev.metrics = {{"n_beats", n},
                 {"n_abnormal", positives},
                 {"roc_auc", auc},
@@ -395,7 +385,7 @@ Evaluation evaluate(const ModelPackage& package, const std::vector<const Recordi
       if (!ev.abnormal[i]) normals.push_back(i);
     }
     if (!normals.empty()) {
-      std::nth_element(normals.begin(), normals.begin() + normals.size() / 2, normals.end(),
+      std::nth_element(normals.begin(), normals.begin() + static_cast<std::ptrdiff_t>(normals.size() / 2), normals.end(),
                        [&](std::size_t a, std::size_t b) { return ev.scores[a] < ev.scores[b]; });
       chosen.insert(chosen.begin(), normals[normals.size() / 2]);
     }
@@ -407,7 +397,7 @@ Evaluation evaluate(const ModelPackage& package, const std::vector<const Recordi
     for (std::size_t i : chosen) {
       const float* x = inputs.data() + i * width;
       package.model.reconstruct_one(x, recon.data(), ws);
-      std::vector<double> beat(x, x + l), rec(recon.begin(), recon.begin() + l), err(l);
+      std::vector<double> beat(x, x + l), rec(recon.begin(), recon.begin() + static_cast<std::ptrdiff_t>(l)), err(l);
       for (std::size_t j = 0; j < l; ++j) err[j] = std::abs(beat[j] - rec[j]);
       const int d = ev.decisions[i];
       ev.report["examples"].push_back(

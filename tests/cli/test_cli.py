@@ -168,9 +168,11 @@ def main():
               "simulate writes WFDB records that ingest validates and indexes")
         score = json.loads(run("--json", "score", "--model", "ecg-dense", "--store", store,
                                "--input", str(tmp / "wfdb" / "synth-000"),
+                               str(tmp / "wfdb" / "synth-001"),
                                "--out", str(tmp / "events.csv")).stdout)
-        check(score["beats"] > 100 and (tmp / "events.csv").read_text().count("\n") == score["beats"] + 1,
-              "score writes one CSV row per beat")
+        check(len(score["inputs"]) == 2 and score["beats"] > 200
+              and (tmp / "events.csv").read_text().count("\n") == score["beats"] + 1,
+              "score runs a batch over files and writes one CSV row per beat")
         ev = json.loads(run("--json", "evaluate", "--model", "ecg-dense", "--store", store,
                             "--path", str(tmp / "wfdb")).stdout)
         check(ev["metrics"]["roc_auc"] > 0.8, "evaluate on WFDB records with .atr labels")

@@ -3,11 +3,13 @@
 // consumer_core_only to score without LibTorch (argv[1] = that directory).
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <ecgad/ecgad.hpp>
 #include <ecgad/model/autoencoder.hpp>
+#include <ecgad/pipeline/training.hpp>
 #include <ecgad/model/backend.hpp>
 
 int main(int argc, char** argv) {
@@ -44,5 +46,19 @@ int main(int argc, char** argv) {
   for (Eigen::Index i = 0; i < errors.mae.size(); ++i) out << errors.mae[i] << '\n';
   std::printf("trained %lld parameters, wrote %s/consumer.ecgad\n",
               static_cast<long long>(ae.parameter_count()), dir.c_str());
+  // The training pipeline, as a host runs it: a small synthetic cohort -> a calibrated bundle
+  // for consumer_serve_only (which streams it without LibTorch).
+  auto config = ecgad::pipeline::TrainingConfig::defaults();
+  config.source.synthetic.subjects = 5;
+  config.source.synthetic.duration_s = 120.0;
+  config.training.epochs = 3;
+  config.gate.min_roc_auc = 0.0;
+  config.gate.max_false_positive_rate = 1.0;
+  config.model_dir = dir + "/models";
+  const auto result = ecgad::pipeline::run_training(config);
+  std::filesystem::copy_file(result.bundle_path, dir + "/pipeline.ecgad",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::printf("pipeline: ROC-AUC %.3f, bundle %s\n",
+              result.evaluation.metrics["roc_auc"].get<double>(), result.bundle_path.c_str());
   return out ? 0 : 1;
 }

@@ -15,8 +15,10 @@ run(${CMAKE_COMMAND} --build "${WORK_DIR}/build")
 run("${WORK_DIR}/build/consumer" "${WORK_DIR}")
 run("${WORK_DIR}/build/consumer_core_only" "${WORK_DIR}")
 run("${WORK_DIR}/build/consumer_io_only" "${WORK_DIR}")
-# ecgad::core and ecgad::io must not drag LibTorch in: none among the shared libraries.
-foreach(exe consumer_core_only consumer_io_only)
+run("${WORK_DIR}/build/consumer_serve_only" "${WORK_DIR}")
+# ecgad::core, ecgad::io and ecgad::serve must not drag LibTorch in: none among the shared
+# libraries.
+foreach(exe consumer_core_only consumer_io_only consumer_serve_only)
   execute_process(COMMAND ldd "${WORK_DIR}/build/${exe}" OUTPUT_VARIABLE deps RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "ldd failed on ${exe}")

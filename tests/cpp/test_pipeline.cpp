@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include <unistd.h>
+
 #include "ecgad/artifact/bundle.hpp"
 #include "ecgad/error.hpp"
 #include "ecgad/pipeline/inference.hpp"
@@ -25,8 +27,10 @@ using namespace ecgad::pipeline;
 
 namespace {
 
+// ctest runs every TEST in its own process, two at a time: each process gets its own folders.
 fs::path temp_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("ecgad_test_pipeline_" + name);
+  const fs::path d = fs::temp_directory_path() /
+                     ("ecgad_test_pipeline_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
@@ -47,17 +51,29 @@ TrainingConfig small_config(const fs::path& dir) {
   return c;
 }
 
-// One trained model for the whole file (training takes a few seconds).
+// The models of the file, trained once per test process (a second of work): production, and a
+// different candidate (other seed and size, never promoted) for the shadow tests.
 struct Trained {
   fs::path dir = temp_dir("shared");
   std::unique_ptr<store::Store> store;
-  TrainingResult result;
+  TrainingResult result, other;
   std::vector<Recording> recordings;
   Trained() {
     store = std::make_unique<store::Store>(dir / "store.db");
     const TrainingConfig c = small_config(dir);
     recordings = load_recordings(c.source);
     result = run_training(c, store.get(), {}, &recordings);
+    TrainingConfig o = c;
+    o.training.seed = 9;
+    o.training.epochs = 3;
+    o.architecture.hidden = {32, 8};
+    o.promote = "never";
+    other = run_training(o, store.get(), {}, &recordings);
+  }
+  ~Trained() {
+    store.reset();
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
   }
 };
 
@@ -235,6 +251,7 @@ TEST(TrainingPipeline, SecondRunIsGatedAgainstProductionAndRejectsBadRecordings)
   EXPECT_EQ(m.stage, store::Stage::candidate);
   ASSERT_TRUE(m.parent_id.has_value());
   EXPECT_EQ(*m.parent_id, t.result.model_id);
+  EXPECT_EQ(t.store->model(t.other.model_id).stage, store::Stage::candidate);  // "never"
 }
 
 TEST(TrainingPipeline, CancelledRunIsRecordedAsCancelled) {
@@ -377,15 +394,13 @@ TEST(ShadowPipeline, SameModelAgreesEverywhereAndResultsReachTheStore) {
   EXPECT_EQ(sum.production.roc_auc, sum.candidate.roc_auc);
   EXPECT_FALSE(sum.candidate_better && sum.production.labelled < 200);
 
-  // A different model (the second run's) disagrees somewhere; counts stay consistent.
-  const auto runs = t.store->models("test-model");
-  ASSERT_GE(runs.size(), 2u);
-  const auto other = ModelPackage::load(runs.back().bundle_path);
+  // A different model disagrees somewhere; counts stay consistent.
+  const auto other = ModelPackage::load(t.other.bundle_path);
   ShadowPipeline s2(pkg, other, o);
   store::Store& st = *t.store;
   const auto run = st.begin_run("shadow", {{"name", "t"}});
   {
-    EventRecorder recorder(st, run, "s2", runs.front().id);
+    EventRecorder recorder(st, run, "s2", t.result.model_id);
     s2.set_event_callback([&](const BeatEvent& e) { recorder.add(e); });
     s2.set_disagreement_callback([&](const Disagreement& d) { recorder.add(d, 1, 2); });
     s2.process(rec.signal_mv);
