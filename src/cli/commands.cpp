@@ -51,6 +51,11 @@ pipeline::SourceConfig source_of(const std::string& kind, const std::string& pat
 
 nlohmann::json alert_json(const drift::Alert& a) { return a.to_json(); }
 
+std::string metric(const nlohmann::json& metrics, const char* key) {
+  const auto it = metrics.find(key);
+  return it != metrics.end() && it->is_number() ? fixed(it->get<double>()) : "-";
+}
+
 // ---------------------------------------------------------------------- building blocks
 
 ModelRef resolve_model(const std::string& spec, store::Store* store) {
@@ -497,11 +502,11 @@ void print_training(const pipeline::TrainingResult& r) {
   const auto& m = r.evaluation.metrics;
   say(fmt::format("model     {}  ({})", r.bundle_path.string(),
                   r.model_version ? "registry v" + std::to_string(r.model_version) : "no store"));
-  say(fmt::format("evaluate  ROC-AUC {:.3f}  AP {:.3f}  sensitivity {:.3f}  FPR {:.4f}  "
-                  "({} beats, {} abnormal)",
-                  m["roc_auc"].get<double>(), m["average_precision"].get<double>(),
-                  m["sensitivity"].get<double>(), m["false_positive_rate"].get<double>(),
-                  m["n_beats"].get<std::int64_t>(), m["n_abnormal"].get<std::int64_t>()));
+  say(fmt::format("evaluate  ROC-AUC {}  AP {}  sensitivity {}  FPR {}  ({} beats, {} abnormal)",
+                  metric(m, "roc_auc"), metric(m, "average_precision"), metric(m, "sensitivity"),
+                  metric(m, "false_positive_rate"), m.at("n_beats").get<std::int64_t>(),
+                  m.at("n_abnormal").get<std::int64_t>()));
+  if (m.contains("note")) say("          " + m.at("note").get<std::string>());
   for (const auto& c : r.checks) say(fmt::format("  gate {}  {}", c.passed ? "PASS" : "FAIL", c.text));
   say(fmt::format("verdict   {}{}", r.blessed ? "blessed" : "NOT blessed",
                   r.promoted ? ", promoted to production" : ""));
@@ -532,11 +537,11 @@ int run_evaluate(const EvaluateOptions& o) {
   for (const auto& r : recs) ptrs.push_back(&r);
   const auto ev = pipeline::evaluate(*model.package, ptrs);
   const auto& m = ev.metrics;
-  say(fmt::format("{} on {} recording(s): ROC-AUC {:.3f}  AP {:.3f}  sensitivity {:.3f}  "
-                  "FPR {:.4f}  uncertain {:.3f}",
-                  model.label, recs.size(), m["roc_auc"].get<double>(),
-                  m["average_precision"].get<double>(), m["sensitivity"].get<double>(),
-                  m["false_positive_rate"].get<double>(), m["uncertain_fraction"].get<double>()));
+  say(fmt::format("{} on {} recording(s): ROC-AUC {}  AP {}  sensitivity {}  FPR {}  "
+                  "uncertain {}",
+                  model.label, recs.size(), metric(m, "roc_auc"), metric(m, "average_precision"),
+                  metric(m, "sensitivity"), metric(m, "false_positive_rate"),
+                  metric(m, "uncertain_fraction")));
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : m["slices"]) {
     auto num = [](const nlohmann::json& v) { return v.is_null() ? "-" : fixed(v.get<double>()); };
@@ -802,7 +807,7 @@ int run_runs(const RunsOptions& o) {
       std::vector<std::string> row = {key};
       for (const auto& r : runs) {
         const auto& m = r.metrics.contains("evaluation") ? r.metrics["evaluation"] : r.metrics;
-        row.push_back(m.contains(key) && m[key].is_number() ? fixed(m[key].get<double>()) : "-");
+        row.push_back(metric(m, key));
       }
       rows.push_back(row);
     }
@@ -817,7 +822,7 @@ int run_runs(const RunsOptions& o) {
   for (const auto& r : store->runs(o.kind)) {
     std::string key;
     if (r.metrics.contains("evaluation")) {
-      key = "roc_auc " + fixed(r.metrics["evaluation"].value("roc_auc", 0.0)) +
+      key = "roc_auc " + metric(r.metrics["evaluation"], "roc_auc") +
             (r.metrics["gate"].value("blessed", false) ? ", blessed" : ", not blessed");
     } else if (r.metrics.contains("stats")) {
       key = std::to_string(r.metrics["stats"].value("beats", 0)) + " beats, " +
@@ -833,7 +838,7 @@ int run_runs(const RunsOptions& o) {
   for (const auto& m : store->models()) {
     models.push_back({std::to_string(m.id), m.name, "v" + std::to_string(m.version),
                       store::to_string(m.stage),
-                      m.metrics.contains("roc_auc") ? fixed(m.metrics["roc_auc"].get<double>()) : "-",
+                      metric(m.metrics, "roc_auc"),
                       m.run_id ? std::to_string(*m.run_id) : "-"});
   }
   if (!models.empty()) {

@@ -83,6 +83,9 @@ nlohmann::json write_report(const store::Store& store, const std::string& out_pa
 
 nlohmann::json alert_json(const drift::Alert& a);
 
+/// A metric of a JSON metrics object with 3 decimals, "-" when missing or undefined (null).
+std::string metric(const nlohmann::json& metrics, const char* key);
+
 // ------------------------------------------------------------------------------ subcommands
 
 struct SimulateOptions {

@@ -44,6 +44,11 @@ std::string fixed(double v, int digits = 3) {
   return buf;
 }
 
+// A metric for people: 3 decimals, or "-" when undefined (null).
+std::string number_text(const nlohmann::json& v) {
+  return v.is_number() ? fixed(v.get<double>()) : "-";
+}
+
 // Keeps at most `n` points of a curve, always the first and last (for the report's plots).
 std::vector<double> thin(const Eigen::VectorXd& v, std::size_t n) {
   const auto size = static_cast<std::size_t>(v.size());
@@ -248,6 +253,42 @@ struct ExampleCandidate {
   std::vector<float> input;
 };
 
+// Without abnormal labels (unlabelled recordings, or only normal beats) there is no ROC: every
+// beat is taken as normal, and the share flagged anomalous is the false-positive rate.
+Evaluation evaluate_unlabelled(const ModelPackage& package, Evaluation ev) {
+  ev.threshold = package.calibration.threshold();
+  const auto n = static_cast<double>(ev.scores.size());
+  const auto flagged = static_cast<double>(std::count(
+      ev.decisions.begin(), ev.decisions.end(), static_cast<int>(calibrate::Decision::anomalous)));
+  const auto uncertain = static_cast<double>(std::count(
+      ev.decisions.begin(), ev.decisions.end(), static_cast<int>(calibrate::Decision::uncertain)));
+  const nlohmann::json none;
+  ev.metrics = {{"n_beats", ev.scores.size()},
+                {"n_abnormal", 0},
+                {"labelled", false},
+                {"roc_auc", none},
+                {"average_precision", none},
+                {"sensitivity", none},
+                {"specificity", 1.0 - flagged / n},
+                {"false_positive_rate", flagged / n},
+                {"precision", none},
+                {"f1", none},
+                {"uncertain_fraction", uncertain / n},
+                {"threshold", ev.threshold},
+                {"slices", nlohmann::json::array()},
+                {"note", "no abnormal labels: every beat is taken as normal, the share flagged "
+                         "anomalous is the false-positive rate"}};
+  ev.report = {{"threshold", ev.threshold},
+               {"threshold_method", "conformal, alpha = " +
+                                        ecgad::detail::format_number(
+                                            package.calibration.band.alpha_anomaly)},
+               {"scores", {{"normal", every_kth(ev.scores, 20000)},
+                           {"abnormal", nlohmann::json::array()}}},
+               {"metrics", {{"false_positive_rate", flagged / n},
+                            {"uncertain_fraction", uncertain / n}}}};
+  return ev;
+}
+
 }  // namespace
 
 Evaluation evaluate(const ModelPackage& package, const std::vector<const Recording*>& recordings,
@@ -263,16 +304,19 @@ Evaluation evaluate(const ModelPackage& package, const std::vector<const Recordi
                             ecgad::detail::format_number(rec->fs_hz) + " Hz; the model expects " +
                             ecgad::detail::format_number(p.fs_hz) + " Hz");
     }
-    if (!rec->labelled()) continue;
     const auto tolerance = static_cast<std::int64_t>(std::lround(0.15 * p.fs_hz));
     BeatChain chain(p);
     auto on_beat = [&](const ChainBeat& b) {
       if (!b.warm) return;
-      const std::ptrdiff_t k = nearest_label(rec->label_samples, b.sample_index, tolerance);
-      if (k < 0) return;
-      const std::string& label = rec->labels[static_cast<std::size_t>(k)];
-      const LabelRole role = label_role(label);
-      if (role == LabelRole::excluded) return;
+      std::string label = "unlabelled";  // an unlabelled recording's beats are assumed normal
+      LabelRole role = LabelRole::normal;
+      if (rec->labelled()) {
+        const std::ptrdiff_t k = nearest_label(rec->label_samples, b.sample_index, tolerance);
+        if (k < 0) return;
+        label = rec->labels[static_cast<std::size_t>(k)];
+        role = label_role(label);
+        if (role == LabelRole::excluded) return;
+      }
       const BeatEvent e = score_beat(package, b, ws);
       ev.scores.push_back(e.score);
       ev.abnormal.push_back(role == LabelRole::abnormal ? 1 : 0);
@@ -286,10 +330,15 @@ Evaluation evaluate(const ModelPackage& package, const std::vector<const Recordi
   }
   const auto n = static_cast<Eigen::Index>(ev.scores.size());
   const auto positives = std::count(ev.abnormal.begin(), ev.abnormal.end(), 1);
-  if (n == 0 || positives == 0 || positives == n) {
-    throw InvalidArgument("evaluation needs labelled normal and abnormal beats; got " +
-                          std::to_string(n) + " beats, " + std::to_string(positives) +
-                          " abnormal (are the evaluation records labelled?)");
+  if (n == 0) {
+    throw InvalidArgument("evaluation: no scorable beats in " + std::to_string(recordings.size()) +
+                          " evaluation recording(s)");
+  }
+  if (positives == 0) return evaluate_unlabelled(package, std::move(ev));
+  if (positives == n) {
+    throw InvalidArgument("evaluation: all " + std::to_string(n) +
+                          " labelled beats are abnormal; normal beats are needed to measure "
+                          "false positives");
   }
   ev.threshold = package.calibration.threshold();
   const Eigen::Map<const Eigen::VectorXd> scores(ev.scores.data(), n);
@@ -310,6 +359,7 @@ Evaluation evaluate(const ModelPackage& package, const std::vector<const Recordi
   const double fpr = cm.negatives() > 0 ? static_cast<double>(cm.fp) / static_cast<double>(cm.negatives()) : 0.0;
   ev.metrics = {{"n_beats", n},
                 {"n_abnormal", positives},
+                {"labelled", true},
                 {"roc_auc", auc},
                 {"average_precision", ap},
                 {"sensitivity", tm.recall.value},
@@ -698,11 +748,15 @@ TrainingResult run_training(const TrainingConfig& config, store::Store* store,
       result.checks.push_back(c);
     };
     const GateConfig& g = config.gate;
-    check("roc_auc", m["roc_auc"].get<double>(), g.min_roc_auc, true);
-    check("average_precision", m["average_precision"].get<double>(), g.min_average_precision, true);
-    check("sensitivity", m["sensitivity"].get<double>(), g.min_sensitivity, true);
-    check("false_positive_rate", m["false_positive_rate"].get<double>(),
-          g.max_false_positive_rate, false);
+    const bool labelled = m.at("labelled").get<bool>();
+    if (labelled) {
+      check("roc_auc", m.at("roc_auc").get<double>(), g.min_roc_auc, true);
+      check("average_precision", m.at("average_precision").get<double>(),
+            g.min_average_precision, true);
+      check("sensitivity", m.at("sensitivity").get<double>(), g.min_sensitivity, true);
+    }
+    check(labelled ? "false_positive_rate" : "false_positive_rate (unlabelled, taken as normal)",
+          m.at("false_positive_rate").get<double>(), g.max_false_positive_rate, false);
     std::optional<store::ModelInfo> production;
     if (store) production = store->production_model(config.name);
     if (production) {
@@ -714,9 +768,15 @@ TrainingResult run_training(const TrainingConfig& config, store::Store* store,
                               ecgad::detail::format_number(p.fs_hz) + " Hz");
       }
       result.production_evaluation = evaluate(*baseline, evaluation_records, 0);
-      const double base_auc = result.production_evaluation->metrics["roc_auc"].get<double>();
-      check("roc_auc vs production v" + std::to_string(production->version),
-            m["roc_auc"].get<double>(), base_auc - g.max_regression, true);
+      const nlohmann::json& base = result.production_evaluation->metrics;
+      const std::string vs = " vs production v" + std::to_string(production->version);
+      if (labelled) {
+        check("roc_auc" + vs, m.at("roc_auc").get<double>(),
+              base.at("roc_auc").get<double>() - g.max_regression, true);
+      } else {
+        check("false_positive_rate" + vs, m.at("false_positive_rate").get<double>(),
+              base.at("false_positive_rate").get<double>() + g.max_regression, false);
+      }
     }
     result.blessed = std::all_of(result.checks.begin(), result.checks.end(),
                                  [](const GateCheck& c) { return c.passed; });
@@ -760,9 +820,10 @@ TrainingResult run_training(const TrainingConfig& config, store::Store* store,
       info.stage = store::Stage::candidate;
       if (production) info.parent_id = production->id;
       info.run_id = run_id;
-      info.metrics = {{"roc_auc", m["roc_auc"]}, {"average_precision", m["average_precision"]},
-                      {"sensitivity", m["sensitivity"]},
-                      {"false_positive_rate", m["false_positive_rate"]},
+      info.metrics = {{"roc_auc", m.at("roc_auc")},
+                      {"average_precision", m.at("average_precision")},
+                      {"sensitivity", m.at("sensitivity")},
+                      {"false_positive_rate", m.at("false_positive_rate")},
                       {"blessed", result.blessed}};
       result.model_id = store->register_model(info);
       result.model_version = store->model(result.model_id).version;
@@ -794,9 +855,11 @@ TrainingResult run_training(const TrainingConfig& config, store::Store* store,
                                                         : std::string())}),
                        nlohmann::json::array(
                            {"architecture", model::to_string(config.architecture.kind)}),
-                       nlohmann::json::array({"ROC-AUC", fixed(m["roc_auc"].get<double>())}),
+                       nlohmann::json::array({"ROC-AUC", number_text(m.at("roc_auc"))}),
                        nlohmann::json::array(
-                           {"average precision", fixed(m["average_precision"].get<double>())}),
+                           {"average precision", number_text(m.at("average_precision"))}),
+                       nlohmann::json::array(
+                           {"false-positive rate", number_text(m.at("false_positive_rate"))}),
                        nlohmann::json::array({"blessed", result.blessed ? "yes" : "no"}),
                        nlohmann::json::array({"run", result.run_uid})})},
         {"training", {{"run_uid", result.run_uid},

@@ -180,6 +180,25 @@ def main():
                             "scenario:gain_step", "--duration-s", "900", "--warmup-s", "120").stdout)
         kinds = [a["kind"] for a in st["alerts"]]
         check("amplitude" in kinds, f"a gain step is reported by the amplitude channel ({kinds})")
+        # Training from a TOML config on WFDB files without their labels: the gate falls back to
+        # the flagged share (unlabelled beats are taken as normal).
+        run("simulate", "--out", str(tmp / "cohort"), "--subjects", "5", "--duration-s", "150")
+        toml = tmp / "run.toml"
+        toml.write_text(f"""name = "unlabelled"
+model_dir = "{tmp / 'models'}"
+[source]
+kind = "wfdb"
+path = "{tmp / 'cohort'}"
+annotator = ""
+[training]
+epochs = 4
+[gate]
+max_false_positive_rate = 0.5
+""")
+        tr = json.loads(run("--json", "train", "--config", str(toml), "--store",
+                            str(tmp / "unlabelled.db")).stdout)
+        check(tr["metrics"]["labelled"] is False and tr["blessed"] and tr["promoted"],
+              "a TOML run on unlabelled WFDB files trains, gates on the flagged share, promotes")
         # Bad input.
         bad = tmp / "bad.json"
         bad.write_text('{"epochs": 3}')

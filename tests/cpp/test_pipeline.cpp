@@ -254,6 +254,32 @@ TEST(TrainingPipeline, SecondRunIsGatedAgainstProductionAndRejectsBadRecordings)
   EXPECT_EQ(t.store->model(t.other.model_id).stage, store::Stage::candidate);  // "never"
 }
 
+TEST(TrainingPipeline, UnlabelledRecordingsAreGatedOnTheFlaggedShare) {
+  // NPY/CSV sources carry no labels: every beat is taken as normal and the share flagged
+  // anomalous is the false-positive rate the gate checks.
+  Trained& t = trained();
+  std::vector<Recording> recs = t.recordings;
+  for (auto& r : recs) {
+    r.label_samples.clear();
+    r.labels.clear();
+  }
+  TrainingConfig c = small_config(temp_dir("unlabelled"));
+  c.gate.max_false_positive_rate = 0.2;
+  const TrainingResult r = run_training(c, nullptr, {}, &recs);
+  const auto& m = r.evaluation.metrics;
+  EXPECT_FALSE(m["labelled"].get<bool>());
+  EXPECT_TRUE(m["roc_auc"].is_null());
+  ASSERT_EQ(r.checks.size(), 1u);
+  EXPECT_EQ(r.checks[0].name, "false_positive_rate (unlabelled, taken as normal)");
+  const double fpr = m["false_positive_rate"].get<double>();
+  const auto flagged = std::count(r.evaluation.decisions.begin(), r.evaluation.decisions.end(),
+                                  static_cast<int>(calibrate::Decision::anomalous));
+  EXPECT_DOUBLE_EQ(fpr, static_cast<double>(flagged) / static_cast<double>(r.evaluation.scores.size()));
+  EXPECT_GT(fpr, 0.0);  // the PVCs among the "normal" beats are flagged
+  EXPECT_EQ(r.blessed, fpr <= 0.2);
+  EXPECT_NO_THROW(ModelPackage::load(r.bundle_path));
+}
+
 TEST(TrainingPipeline, CancelledRunIsRecordedAsCancelled) {
   Trained& t = trained();
   std::atomic<bool> cancel{true};

@@ -496,8 +496,14 @@ def test_evaluate_reproduces_the_training_evaluation(trained, package, cohort):
         np.testing.assert_array_equal(ev[key], r.evaluation[key], err_msg=key)
     assert ev["metrics"]["roc_auc"] == r.evaluation["metrics"]["roc_auc"]
     assert ev["threshold"] == package.threshold
-    with pytest.raises(ValueError, match="labelled normal and abnormal"):
-        pl.evaluate(package, [dict(cohort[0], label_samples=[], labels=[])])
+    # Unlabelled recordings: every beat taken as normal, the flagged share is the FPR.
+    un = pl.evaluate(package, [dict(cohort[0], label_samples=[], labels=[])])
+    assert un["metrics"]["labelled"] is False and un["metrics"]["roc_auc"] is None
+    flagged = float(np.mean(un["decisions"] == 2))
+    assert un["metrics"]["false_positive_rate"] == pytest.approx(flagged)
+    with pytest.raises(ValueError, match="all .* labelled beats are abnormal"):
+        only_pvc = dict(cohort[0], labels=["pvc"] * len(cohort[0]["labels"]))
+        pl.evaluate(package, [only_pvc])
 
 
 def test_synthetic_cohort_is_seeded(cohort):
