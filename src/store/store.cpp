@@ -9,12 +9,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <functional>
 #include <random>
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 namespace ecgad::store {
@@ -498,12 +500,25 @@ void open_store(Impl& s, const fs::path& path, Store::Mode mode, int target_vers
   if (mode == Store::Mode::read_write) {
     // WAL: readers never block the writer nor see a partial transaction. The journal mode is
     // stored in the file, so read-only connections use it too.
-    {
-      Stmt st(s, "PRAGMA journal_mode = WAL", "setting WAL mode");
-      const std::string got = st.step() ? st.col_text(0) : "";
-      if (got != "wal") {
-        throw IoError("cannot put store " + p + " in WAL mode (journal_mode is '" + got +
-                      "'); is it on a network file system?");
+    // Switching a new file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at
+    // once (without the busy handler) when another connection opening the same new file holds
+    // a lock in between: retry for the busy timeout instead of failing the open.
+    for (int waited_ms = 0;; waited_ms += 20) {
+      try {
+        Stmt st(s, "PRAGMA journal_mode = WAL", "setting WAL mode");
+        const std::string got = st.step() ? st.col_text(0) : "";
+        if (got != "wal") {
+          throw IoError("cannot put store " + p + " in WAL mode (journal_mode is '" + got +
+                        "'); is it on a network file system?");
+        }
+        break;
+      } catch (const IoError& e) {
+        // fail() names the result code: "..., SQLite code N)".
+        const std::string text = e.what();
+        const auto at = text.rfind("SQLite code ");
+        const int code = at == std::string::npos ? 0 : std::atoi(text.c_str() + at + 12);
+        if ((code & 0xff) != SQLITE_BUSY || waited_ms >= kBusyTimeoutMs) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     }
     // With WAL, synchronous=NORMAL already survives a killed process (a commit is in the OS's
