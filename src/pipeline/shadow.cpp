@@ -81,17 +81,7 @@ struct ShadowPipeline::Impl {
 
   int label_at(std::int64_t sample) const {
     if (labels.empty()) return -1;
-    const auto it = std::lower_bound(label_samples.begin(), label_samples.end(), sample);
-    std::ptrdiff_t best = -1;
-    std::int64_t best_d = tolerance + 1;
-    for (auto c : {it, it == label_samples.begin() ? it : std::prev(it)}) {
-      if (c == label_samples.end()) continue;
-      const std::int64_t d = std::abs(*c - sample);
-      if (d < best_d) {
-        best_d = d;
-        best = c - label_samples.begin();
-      }
-    }
+    const std::ptrdiff_t best = nearest_label(label_samples, sample, tolerance);
     if (best < 0) return -1;
     const LabelRole role = label_role(labels[static_cast<std::size_t>(best)]);
     return role == LabelRole::excluded ? -1 : role == LabelRole::abnormal ? 1 : 0;

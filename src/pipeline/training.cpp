@@ -231,27 +231,6 @@ TrainingConfig TrainingConfig::load(const fs::path& path) {
 
 namespace {
 
-// Index of the reference label within `tolerance` samples of `sample`, or -1.
-std::ptrdiff_t nearest_label(const std::vector<std::int64_t>& samples, std::int64_t sample,
-                             std::int64_t tolerance) {
-  const auto it = std::lower_bound(samples.begin(), samples.end(), sample);
-  std::ptrdiff_t best = -1;
-  std::int64_t best_d = tolerance + 1;
-  for (auto c : {it, it == samples.begin() ? it : std::prev(it)}) {
-    if (c == samples.end()) continue;
-    const std::int64_t d = std::abs(*c - sample);
-    if (d < best_d) {
-      best_d = d;
-      best = c - samples.begin();
-    }
-  }
-  return best;
-}
-
-struct ExampleCandidate {
-  std::size_t beat;  // index into the evaluation's vectors
-  std::vector<float> input;
-};
 
 // Without abnormal labels (unlabelled recordings, or only normal beats) there is no ROC: every
 // beat is taken as normal, and the share flagged anomalous is the false-positive rate.

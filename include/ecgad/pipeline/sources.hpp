@@ -4,7 +4,10 @@
 // built-in synthetic generator (a cohort of subjects with labelled anomalies); then a data
 // validation step that keeps failing recordings out and says why, never silently.
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <functional>
 #include <string>
 #include <vector>
@@ -41,6 +44,24 @@ inline LabelRole label_role(const std::string& label) {
   if (label == "N") return LabelRole::normal;
   if (label == "Q" || label == "noisy" || label.empty()) return LabelRole::excluded;
   return LabelRole::abnormal;
+}
+
+/// Index of the reference beat nearest to `sample` within `tolerance` samples (the EC57
+/// matching window: 150 ms), or -1. `samples` ascending.
+inline std::ptrdiff_t nearest_label(const std::vector<std::int64_t>& samples, std::int64_t sample,
+                                    std::int64_t tolerance) {
+  const auto it = std::lower_bound(samples.begin(), samples.end(), sample);
+  std::ptrdiff_t best = -1;
+  std::int64_t best_d = tolerance + 1;
+  for (auto c : {it, it == samples.begin() ? it : std::prev(it)}) {
+    if (c == samples.end()) continue;
+    const std::int64_t d = *c > sample ? *c - sample : sample - *c;
+    if (d < best_d) {
+      best_d = d;
+      best = c - samples.begin();
+    }
+  }
+  return best;
 }
 
 /// The built-in synthetic cohort: `subjects` recordings of duration_s each, heart rates spread
