@@ -72,6 +72,63 @@ py::array_t<T> array_of(const std::vector<T>& v) {
   return a;
 }
 
+// The chain's beats of a whole signal as columns: model inputs (n, input_size) float32, filtered
+// beats (n, length) float32 and the per-beat flags the training pipeline selects on.
+py::dict chain_beats(const pipeline::Preprocessing& p, const Eigen::Ref<const Eigen::VectorXd>& x) {
+  const auto width = static_cast<std::size_t>(p.input_size());
+  const auto length = static_cast<std::size_t>(p.beats.length);
+  std::vector<float> inputs, beats;
+  std::vector<std::int64_t> sample_index;
+  std::vector<double> time_s, rr_before, hr, amplitude, quality_score;
+  std::vector<std::int8_t> grade;
+  std::vector<bool> warm, quality_known, premature;
+  {
+    py::gil_scoped_release release;
+    pipeline::BeatChain chain(p);
+    auto on_beat = [&](const pipeline::ChainBeat& b) {
+      inputs.insert(inputs.end(), b.input, b.input + width);
+      beats.insert(beats.end(), b.beat, b.beat + length);
+      sample_index.push_back(b.sample_index);
+      time_s.push_back(b.time_s);
+      rr_before.push_back(b.rr_before_s);
+      hr.push_back(b.heart_rate_bpm);
+      amplitude.push_back(b.r_amplitude_mv);
+      quality_score.push_back(b.quality_score);
+      grade.push_back(b.quality_known ? static_cast<std::int8_t>(b.quality_grade) : -1);
+      warm.push_back(b.warm);
+      quality_known.push_back(b.quality_known);
+      premature.push_back(b.premature);
+    };
+    chain.process(x, on_beat);
+    chain.finish(on_beat);
+  }
+  const auto n = static_cast<py::ssize_t>(sample_index.size());
+  auto matrix = [n](const std::vector<float>& v, std::size_t cols) {
+    py::array_t<float> a({n, static_cast<py::ssize_t>(cols)});
+    if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(float));
+    return a;
+  };
+  auto flags = [n](const std::vector<bool>& v) {
+    py::array_t<bool> a(n);
+    for (py::ssize_t i = 0; i < n; ++i) a.mutable_at(i) = v[static_cast<std::size_t>(i)];
+    return a;
+  };
+  py::dict d;
+  d["inputs"] = matrix(inputs, width);
+  d["beats"] = matrix(beats, length);
+  d["sample_index"] = array_of(sample_index);
+  d["time_s"] = array_of(time_s);
+  d["rr_before_s"] = array_of(rr_before);
+  d["heart_rate_bpm"] = array_of(hr);
+  d["r_amplitude_mv"] = array_of(amplitude);
+  d["quality_score"] = array_of(quality_score);
+  d["quality_grade"] = array_of(grade);
+  d["warm"] = flags(warm);
+  d["quality_known"] = flags(quality_known);
+  d["premature"] = flags(premature);
+  return d;
+}
+
 // Beat events as columns (the Python face's event table).
 py::dict columns(const std::vector<pipeline::BeatEvent>& ev) {
   const auto n = static_cast<py::ssize_t>(ev.size());
@@ -472,6 +529,19 @@ void bind_pipeline(py::module_& parent) {
             return PyPackage{std::move(p)};
           },
           py::arg("path"))
+      .def_static(
+          "from_bytes",
+          [](const py::bytes& data, const std::string& source) {
+            const std::string bytes = data;
+            PackagePtr p;
+            {
+              py::gil_scoped_release release;
+              p = pipeline::ModelPackage::from_bundle(artifact::bundle_from_bytes(bytes), source);
+            }
+            return PyPackage{std::move(p)};
+          },
+          py::arg("data"), py::arg("source") = "bytes",
+          "From the bytes of a bundle file (every check of load())")
       .def_property_readonly("source", [](const PyPackage& s) { return s.package->source; })
       .def_property_readonly("bundle_hash",
                              [](const PyPackage& s) { return s.package->bundle_hash; })
@@ -643,6 +713,17 @@ void bind_pipeline(py::module_& parent) {
         return evaluation_to_python(e);
       },
       py::arg("package"), py::arg("recordings"), py::arg("report_examples") = 0);
+  m.def(
+      "chain_beats",
+      [](const std::string& preprocessing_json, const DoubleArray& signal) {
+        const auto p =
+            pipeline::Preprocessing::from_json(parse(preprocessing_json, "preprocessing"));
+        const auto x = as_vector(signal, "signal");
+        return chain_beats(p, x);
+      },
+      py::arg("preprocessing_json"), py::arg("signal"),
+      "Runs the preprocessing chain over a whole signal: every beat's model input, filtered "
+      "beat and flags as numpy columns");
 }
 
 }  // namespace ecgad::bindings

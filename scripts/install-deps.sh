@@ -18,7 +18,9 @@ packages=(
   # tests, references and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-pytest python3-scipy python3-torch
   # metric and multiple-testing references (tests/golden/make_{ranking,calibrate}_golden.py)
-  python3-sklearn python3-statsmodels
+  python3-sklearn python3-statsmodels python3-matplotlib  # plots (ecgad.plot, examples)
+  # the estimator's interop tests: DataFrames, joblib and Dask workers (tests/python/test_estimator.py)
+  python3-pandas python3-joblib python3-dask
   # parsing, CLI, logs, store
   nlohmann-json3-dev libxxhash-dev libcli11-dev libspdlog-dev libfmt-dev libsqlite3-dev
   # run configs written in TOML (header-only toml11); the report test renders in a real browser

@@ -25,7 +25,8 @@ ctest_rc=$?
 
 echo "== pytest (installed package at $package_dir)"
 # Run from outside the source tree so `import ecgad` can only find the installed package.
-(cd /tmp && "$venv/bin/python" -m pytest -p no:cacheprovider \
+# ECGAD_CLI: the C++ host of the Python <-> C++ model round trip (tests/python/test_estimator.py).
+(cd /tmp && ECGAD_CLI="$build/ecgad" "$venv/bin/python" -m pytest -p no:cacheprovider \
   --rootdir "$root" -c "$root/pyproject.toml" \
   "$root/tests/python" --doctest-modules "$package_dir" -q)
 pytest_rc=$?

@@ -78,6 +78,16 @@ class Beats:
         the first peak.
     dropped_at_start, dropped_at_end : int
         Peaks whose window ran past the start / end of the signal.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros(3600)
+    >>> b = segment_beats(x, 360.0, [50, 400, 700, 1000, 3550])
+    >>> len(b), b.beats.shape, b.sample_index.tolist(), b.peak_number.tolist()
+    (3, (3, 140), [400, 700, 1000], [1, 2, 3])
+    >>> b.rr_before_s * 360.0, b.dropped_at_start, b.dropped_at_end
+    (array([350., 300., 300.]), 1, 1)
     """
 
     beats: np.ndarray

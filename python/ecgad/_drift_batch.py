@@ -34,6 +34,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
+from ._arrays import real_array as _real_array
 
 __all__ = [
     "FeatureDriftResult",
@@ -176,18 +177,16 @@ class FeatureDriftResult:
 
 
 def _sample(x: ArrayLike, what: str) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{what} must hold real numbers, got dtype {a.dtype}")
+    """`x` as a 1-D float64 C-contiguous array, converted once. A 2-D column is refused: to
+    scipy's tests it is a batch of samples (one test per column), not one sample."""
+    a = _real_array(x, what)
     if a.ndim != 1:
         raise ValueError(f"{what} must be a 1-D array of shape (n_samples,), got shape {a.shape}")
     return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def _matrix(x: ArrayLike, what: str) -> np.ndarray:
-    a = np.asarray(x)
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{what} must hold real numbers, got dtype {a.dtype}")
+    a = _real_array(x, what)
     if a.ndim != 2:
         raise ValueError(f"{what} must be a 2-D array of shape (n_samples, n_features), got "
                          f"shape {a.shape}")
@@ -222,10 +221,9 @@ def ks_2samp(reference: ArrayLike, current: ArrayLike, alternative: str = "two-s
     >>> ks_2samp([1.0, 2.0], [3.0, 4.0], alternative="greater").p_value  # 1 of 6 orderings
     0.16666666666666666
     """
-    s, p, loc, sign, exact = _core.drift.ks_2samp(_sample(reference, "reference"),
-                                                  _sample(current, "current"), alternative,
-                                                  method)
-    return TwoSampleResult(s, p, "ks", int(np.size(reference)), int(np.size(current)),
+    a, b = _sample(reference, "reference"), _sample(current, "current")
+    s, p, loc, sign, exact = _core.drift.ks_2samp(a, b, alternative, method)
+    return TwoSampleResult(s, p, "ks", a.size, b.size,
                            {"statistic_location": loc, "statistic_sign": sign, "exact": exact})
 
 
@@ -274,10 +272,9 @@ def cramer_von_mises_2samp(reference: ArrayLike, current: ArrayLike,
     >>> (r.statistic, round(r.p_value, 6))
     (0.375, 0.333333)
     """
-    s, p, exact = _core.drift.cramer_von_mises_2samp(_sample(reference, "reference"),
-                                                     _sample(current, "current"), method)
-    return TwoSampleResult(s, p, "cramer_von_mises", int(np.size(reference)),
-                           int(np.size(current)), {"exact": exact})
+    a, b = _sample(reference, "reference"), _sample(current, "current")
+    s, p, exact = _core.drift.cramer_von_mises_2samp(a, b, method)
+    return TwoSampleResult(s, p, "cramer_von_mises", a.size, b.size, {"exact": exact})
 
 
 def psi(reference: ArrayLike, current: ArrayLike, bins: int = 10,
@@ -310,9 +307,9 @@ def psi(reference: ArrayLike, current: ArrayLike, bins: int = 10,
     >>> round(r.statistic, 6), r.details["edges"].tolist()
     (0.274653, [2.5])
     """
-    s, edges, rc, cc = _core.drift.psi(_sample(reference, "reference"),
-                                       _sample(current, "current"), int(bins), float(epsilon))
-    return TwoSampleResult(s, math.nan, "psi", int(np.size(reference)), int(np.size(current)),
+    a, b = _sample(reference, "reference"), _sample(current, "current")
+    s, edges, rc, cc = _core.drift.psi(a, b, int(bins), float(epsilon))
+    return TwoSampleResult(s, math.nan, "psi", a.size, b.size,
                            {"edges": edges, "reference_counts": rc, "current_counts": cc})
 
 
@@ -377,11 +374,9 @@ def jensen_shannon(reference: ArrayLike, current: ArrayLike, bins: int = 10,
     >>> jensen_shannon([0.0, 0.1, 0.2], [10.0, 10.5]).statistic
     1.0
     """
-    s, edges, rc, cc = _core.drift.jensen_shannon(_sample(reference, "reference"),
-                                                  _sample(current, "current"), int(bins),
-                                                  float(base))
-    return TwoSampleResult(s, math.nan, "jensen_shannon", int(np.size(reference)),
-                           int(np.size(current)),
+    a, b = _sample(reference, "reference"), _sample(current, "current")
+    s, edges, rc, cc = _core.drift.jensen_shannon(a, b, int(bins), float(base))
+    return TwoSampleResult(s, math.nan, "jensen_shannon", a.size, b.size,
                            {"edges": edges, "reference_counts": rc, "current_counts": cc})
 
 
@@ -411,9 +406,9 @@ def chi_square(reference: ArrayLike, current: ArrayLike, bins: int = 10) -> TwoS
     >>> chi_square(ref, rng.standard_normal(1000) + 0.3).p_value < 1e-6
     True
     """
-    s, p, dof, edges, rc, cc = _core.drift.chi_square(_sample(reference, "reference"),
-                                                      _sample(current, "current"), int(bins))
-    return TwoSampleResult(s, p, "chi_square", int(np.size(reference)), int(np.size(current)),
+    a, b = _sample(reference, "reference"), _sample(current, "current")
+    s, p, dof, edges, rc, cc = _core.drift.chi_square(a, b, int(bins))
+    return TwoSampleResult(s, p, "chi_square", a.size, b.size,
                            {"dof": dof, "edges": edges, "reference_counts": rc,
                             "current_counts": cc})
 
@@ -455,8 +450,8 @@ def mmd_test(reference: ArrayLike, current: ArrayLike, bandwidth: Optional[float
     >>> mmd_test(x, y, n_permutations=99, seed=1).p_value == r.p_value  # same seed
     True
     """
-    x = np.asarray(reference)
-    y = np.asarray(current)
+    x = _real_array(reference, "reference")
+    y = _real_array(current, "current")
     x = _matrix(x[:, None] if x.ndim == 1 else x, "reference")
     y = _matrix(y[:, None] if y.ndim == 1 else y, "current")
     if int(seed) < 0:

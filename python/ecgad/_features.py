@@ -154,10 +154,12 @@ class FeatureSet:
 
     @property
     def n_channels(self) -> int:
+        """Number of channels (blocks of ``length`` values) in a model input."""
         return len(self._channels)
 
     @property
     def n_extra(self) -> int:
+        """Number of extra scalars after the channels."""
         return len(self._extras)
 
     @property
@@ -236,6 +238,19 @@ class BeatFeatures:
         bool, the beat entered the stream reference.
     warm : numpy.ndarray
         bool, the reference held ``warmup_beats`` beats when this beat was compared with it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> beats = np.tile(np.sin(np.linspace(0, 2 * np.pi, 140)), (10, 1))   # 10 equal beats
+    >>> rr = np.full(10, 0.8)
+    >>> f = beat_features(beats, rr_before_s=rr, rr_after_s=rr)
+    >>> len(f), f.features.shape, f.features.dtype
+    (10, (10, 142), dtype('float32'))
+    >>> f.warm.tolist()                      # warmup_beats = 8 by default
+    [False, False, False, False, False, False, False, False, True, True]
+    >>> float(np.abs(f.features[f.warm]).max())    # beats equal to the reference: all zero
+    0.0
     """
 
     features: np.ndarray
@@ -398,10 +413,12 @@ class BeatFeatureExtractor(_ReferenceView):
 
     @property
     def feature_set(self) -> FeatureSet:
+        """The :class:`FeatureSet` the extractor computes."""
         return self._feature_set
 
     @property
     def input_size(self) -> int:
+        """Width of each output row, ``feature_set.input_size``."""
         return self._impl.input_size
 
     def process(self, beats: BeatsLike, rr_before_s=None, rr_after_s=None) -> BeatFeatures:

@@ -61,6 +61,19 @@ class QualityReport:
         float64 indices (see the module docstring).
     grade : numpy.ndarray
         ``'good'``, ``'acceptable'`` or ``'unusable'``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(20 * 360) / 360.0
+    >>> ecg = sum(np.exp(-0.5 * ((t - b) / 0.01) ** 2) for b in np.arange(0.5, 20, 0.8))
+    >>> ecg += 0.01 * np.random.default_rng(0).standard_normal(t.size)
+    >>> ecg[10 * 360:] = 0.0                     # the electrode falls off after 10 s
+    >>> q = signal_quality(ecg, 360.0)
+    >>> len(q), q.start_sample.tolist(), q.grade.tolist()
+    (2, [0, 3600], ['good', 'unusable'])
+    >>> q.lead_off.tolist(), q.flatline_fraction.tolist()
+    ([False, True], [0.0, 1.0])
     """
 
     start_sample: np.ndarray
@@ -240,7 +253,22 @@ def welch(x: ArrayLike, fs_hz: float, nperseg: int,
 
 
 def band_power(freqs_hz: ArrayLike, psd: ArrayLike, low_hz: float, high_hz: float) -> float:
-    """Power in ``[low_hz, high_hz]``: sum of the PSD bins inside, times the bin width."""
+    """Power in ``[low_hz, high_hz]``: sum of the PSD bins inside, times the bin width.
+
+    Parameters
+    ----------
+    freqs_hz, psd : array_like of shape (n,)
+        Evenly spaced frequencies and the PSD at each, as :func:`welch` returns them.
+    low_hz, high_hz : float
+        The band; both edges are inside.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = np.arange(0.0, 5.0, 0.5)                # bins 0.5 Hz wide
+    >>> band_power(f, np.ones(f.size), 1.0, 2.0)    # bins 1, 1.5 and 2 Hz
+    1.5
+    """
     f = _signal._as_signal(freqs_hz, "freqs_hz")
     p = _signal._as_signal(psd, "psd")
     if f.shape != p.shape:
@@ -262,6 +290,17 @@ class NoiseMix:
         S (QRS peak-to-peak, trimmed mean) and N (1-s RMS, trimmed mean).
     snr_db : float
         The SNR asked for.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clean = np.zeros(7200); beats = np.arange(180, 7200, 360); clean[beats] = 2.0
+    >>> noise = np.random.default_rng(0).standard_normal(7200)
+    >>> m = add_noise_at_snr(clean, noise, 360.0, beats, snr_db=6.0)
+    >>> m.snr_db, m.signal_amplitude, m.noisy.shape
+    (6.0, 2.0, (7200,))
+    >>> bool(np.allclose(m.noisy, clean + m.gain * noise))
+    True
     """
 
     noisy: np.ndarray
@@ -309,13 +348,29 @@ def add_noise_at_snr(clean: ArrayLike, noise: ArrayLike, fs_hz: float,
 
 def nst_signal_amplitude(x: ArrayLike, fs_hz: float, reference_beats: ArrayLike) -> float:
     """nst's S: 5 %-trimmed mean of the peak-to-peak amplitude within +-50 ms of the first 300
-    reference beats (``sigamp -a``)."""
+    reference beats (``sigamp -a``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros(3600); beats = np.arange(180, 3600, 360); x[beats] = 2.0
+    >>> nst_signal_amplitude(x, 360.0, beats)
+    2.0
+    """
     return _core.signal.nst_signal_amplitude(_signal._as_signal(x), float(fs_hz),
                                              _as_peaks(reference_beats, "reference_beats"))
 
 
 def nst_noise_amplitude(noise: ArrayLike, fs_hz: float) -> float:
-    """nst's N: 5 %-trimmed mean of the RMS of the first 300 one-second windows (``sigamp -r``)."""
+    """nst's N: 5 %-trimmed mean of the RMS of the first 300 one-second windows (``sigamp -r``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.sin(2 * np.pi * 10.0 * np.arange(3600) / 360.0)   # RMS 1 / sqrt(2)
+    >>> round(nst_noise_amplitude(x, 360.0), 6)
+    0.707107
+    """
     return _core.signal.nst_noise_amplitude(_signal._as_signal(noise, "noise"), float(fs_hz))
 
 
@@ -332,7 +387,13 @@ def nst_noise_gain(snr_db: float, signal_amplitude: float, noise_amplitude: floa
 
 
 def nst_snr_db(signal_amplitude: float, noise_amplitude: float) -> float:
-    """The SNR nst assigns to sizes S and N: ``10 log10(S**2 / 8 / N**2)`` dB."""
+    """The SNR nst assigns to sizes S and N: ``10 log10(S**2 / 8 / N**2)`` dB.
+
+    Examples
+    --------
+    >>> round(nst_snr_db(2.0, 0.5), 4)             # 10 log10(2)
+    3.0103
+    """
     return _core.signal.nst_snr_db(float(signal_amplitude), float(noise_amplitude))
 
 

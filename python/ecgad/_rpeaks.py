@@ -24,6 +24,7 @@ from typing import Dict, Iterable, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
+from ._coredocs import document
 
 __all__ = [
     "Ec57Record",
@@ -40,6 +41,36 @@ ArrayLike = Union[np.ndarray, Sequence[float]]
 _signal = importlib.import_module(".signal", __package__)
 
 Ec57Record = _core.signal.Ec57Record
+document(Ec57Record, """Beat-by-beat scores of one record (or of several, from
+    :func:`gross_score`), as ANSI/AAMI EC57 defines them; made by :func:`score_rpeaks`.
+
+    Attributes
+    ----------
+    tp : int
+        True positives: reference beats matched by a detection.
+    fn : int
+        False negatives: reference beats no detection matched.
+    fp : int
+        False positives: detections that matched no reference beat.
+    sensitivity : float
+        ``tp / (tp + fn)`` (Se); NaN without reference beats.
+    positive_predictivity : float
+        ``tp / (tp + fp)`` (+P); NaN without detections.
+    false_negatives : numpy.ndarray
+        Sample indices (``int64``) of the missed reference beats.
+    false_positives : numpy.ndarray
+        Sample indices (``int64``) of the false detections.
+
+    Examples
+    --------
+    >>> r = score_rpeaks([1000, 2000, 3000], [1010, 2100], fs_hz=360.0, start_s=0.0)
+    >>> r
+    Ec57Record(tp=1, fn=2, fp=1, sensitivity=0.33333, positive_predictivity=0.50000)
+    >>> r.false_negatives.tolist(), r.false_positives.tolist()
+    ([2000, 3000], [2100])
+    >>> score_rpeaks([1000], [], fs_hz=360.0, start_s=0.0).positive_predictivity
+    nan
+    """)
 
 
 def _params(params: Dict[str, float]) -> Dict[str, float]:
@@ -252,3 +283,7 @@ def gross_score(records: Iterable[Ec57Record]) -> Ec57Record:
     (3, 1, 0, 0.75)
     """
     return _core.signal.gross_score(list(records))
+
+
+# doctest does not look inside compiled classes: run the examples documented above from here.
+__test__ = {"Ec57Record": Ec57Record.__doc__}

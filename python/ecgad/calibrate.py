@@ -33,6 +33,7 @@ from typing import Any, Dict, NamedTuple, Sequence, Union
 import numpy as np
 
 from . import _core
+from ._arrays import one_column, real_array
 
 __all__ = [
     "ConformalCalibrator",
@@ -66,12 +67,12 @@ CALIBRATING, SPOT_NORMAL, PEAK, ALARM = 0, 1, 2, 3
 
 
 def _vector(x: ArrayLike, name: str) -> np.ndarray:
-    """A 1-D float64 C-contiguous array (values are checked in C++)."""
-    a = np.asarray(x)
-    if a.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    """`x` as a 1-D float64 C-contiguous array, converted once (values are checked in C++);
+    one column ``(n, 1)`` is read as scikit-learn's ``column_or_1d`` reads it."""
+    a = one_column(real_array(x, name))
     if a.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of shape (n,), got shape {a.shape}")
+        raise ValueError(f"{name} must be a 1-D array of shape (n,) (or one column, (n, 1)), "
+                         f"got shape {a.shape}")
     return np.ascontiguousarray(a, dtype=np.float64)
 
 
@@ -134,10 +135,27 @@ class Threshold:
 
 
 class MultipleTestingResult(NamedTuple):
-    """Outcome of a multiple-testing correction, in input order."""
+    """Outcome of a multiple-testing correction (:func:`bonferroni`,
+    :func:`benjamini_hochberg`), in input order; unpacks as ``rejected, adjusted``.
 
-    rejected: np.ndarray  #: bool (m,): null hypothesis rejected
-    adjusted: np.ndarray  #: float64 (m,): adjusted p-values in [0, 1]
+    Attributes
+    ----------
+    rejected : numpy.ndarray
+        bool ``(m,)``: the null hypothesis is rejected.
+    adjusted : numpy.ndarray
+        float64 ``(m,)``: adjusted p-values in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> rejected, adjusted = bonferroni([0.01, 0.04, 0.3], alpha=0.05)
+    >>> rejected
+    array([ True, False, False])
+    >>> adjusted
+    array([0.03, 0.12, 0.9 ])
+    """
+
+    rejected: np.ndarray
+    adjusted: np.ndarray
 
 
 def bonferroni(pvalues: ArrayLike, alpha: float = 0.05) -> MultipleTestingResult:
@@ -362,12 +380,36 @@ def youden_threshold(y_true: ArrayLike, scores: ArrayLike) -> Threshold:
 
 
 class GpdFit(NamedTuple):
-    """A generalised Pareto fit, as ``scipy.stats.genpareto(c=shape, scale=scale)``."""
+    """A generalised Pareto fit, as ``scipy.stats.genpareto(c=shape, scale=scale)``; made by
+    :func:`fit_gpd` and :attr:`Pot.gpd`.
 
-    shape: float   #: gamma (xi), scipy's ``c``
-    scale: float   #: sigma > 0
-    loglik: float  #: log-likelihood of the excesses
-    method: str    #: "grimshaw" or "moments"
+    Attributes
+    ----------
+    shape : float
+        gamma (xi), scipy's ``c``.
+    scale : float
+        sigma > 0.
+    loglik : float
+        Log-likelihood of the excesses.
+    method : str
+        ``"grimshaw"`` (maximum likelihood) or ``"moments"`` (the fallback).
+    n_excesses : int
+        Number of excesses fitted.
+
+    Examples
+    --------
+    >>> y = np.random.default_rng(0).exponential(2.0, 5000)   # a GPD: shape 0, scale 2
+    >>> fit = fit_gpd(y)
+    >>> fit.method, fit.n_excesses
+    ('grimshaw', 5000)
+    >>> bool(abs(fit.shape) < 0.05), bool(abs(fit.scale / 2.0 - 1) < 0.05)
+    (True, True)
+    """
+
+    shape: float
+    scale: float
+    loglik: float
+    method: str
     n_excesses: int
 
 
@@ -413,7 +455,36 @@ def gpd_loglik(excesses: ArrayLike, shape: float, scale: float) -> float:
 class WeibullTailFit(NamedTuple):
     """A Weibull-type tail over a threshold at distance ``threshold_offset`` = u_t > 0 from the
     centre: ``P(Y > y) = exp(-(B(u_t + y) - B(u_t)) / scale)``, ``B(u) = (u**exponent - 1) /
-    exponent`` (log at 0). Exponent 2: Gaussian-like tail, 1: exponential, 0: Pareto."""
+    exponent`` (log at 0). Exponent 2: Gaussian-like tail, 1: exponential, 0: Pareto. Made by
+    :func:`fit_weibull_tail` and :attr:`Pot.weibull`.
+
+    Attributes
+    ----------
+    exponent : float
+        The tail exponent, in ``[0, 8]``.
+    scale : float
+        The scale, > 0.
+    threshold_offset : float
+        ``u_t > 0``, the threshold's distance from the centre.
+    loglik : float
+        Log-likelihood of the excesses.
+    n_excesses : int
+        Number of excesses fitted.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).standard_normal(100_000)
+    >>> t, m = np.quantile(x, 0.98), np.median(x)
+    >>> y = x[x > t] - t
+    >>> fit = fit_weibull_tail(y, t - m)
+    >>> fit.n_excesses, bool(fit.threshold_offset == t - m)
+    (2000, True)
+    >>> def survival(v):                     # the model's P(Y > v)
+    ...     b = lambda u: (u ** fit.exponent - 1) / fit.exponent
+    ...     return np.exp(-(b(fit.threshold_offset + v) - b(fit.threshold_offset)) / fit.scale)
+    >>> round(float(survival(0.5)), 2), round(float(np.mean(y > 0.5)), 2)   # model, data
+    (0.28, 0.27)
+    """
 
     exponent: float
     scale: float
@@ -499,6 +570,7 @@ class Pot:
 
     @property
     def level(self) -> float:
+        """The quantile level of t, in ``(0, 1)``."""
         return self._core.level
 
     @property
@@ -554,10 +626,15 @@ class Pot:
         return self._core.pvalues(_vector(scores, "scores"))
 
     def to_json(self) -> Dict[str, Any]:
+        """The JSON document (as a dict) that the C++ ``Pot::to_json`` writes: ``type``,
+        ``level``, ``initial_threshold``, ``n``, ``n_peaks``, ``transform``, ``tail`` and the
+        tail's parameters."""
         return json.loads(self._core.to_json())
 
     @classmethod
     def from_json(cls, document: Union[Dict[str, Any], str]) -> "Pot":
+        """Reads a document written by :meth:`to_json` (or by C++), as a dict or JSON text;
+        :class:`ecgad.FormatError` when malformed."""
         text = document if isinstance(document, str) else json.dumps(document)
         return cls(_core.calibrate.Pot.from_json(text))
 
@@ -690,10 +767,14 @@ class ConformalCalibrator:
                                  float(alpha_normal))
 
     def to_json(self) -> Dict[str, Any]:
+        """The JSON document (as a dict) that the C++ calibrator writes:
+        ``{"type": "conformal", "calibration_scores": [...]}``, the scores sorted."""
         return json.loads(self._core.to_json())
 
     @classmethod
     def from_json(cls, document: Union[Dict[str, Any], str]) -> "ConformalCalibrator":
+        """Reads a document written by :meth:`to_json` (or by C++), as a dict or JSON text;
+        :class:`ecgad.FormatError` when malformed."""
         text = document if isinstance(document, str) else json.dumps(document)
         obj = cls.__new__(cls)
         obj._core = _core.calibrate.ConformalCalibrator.from_json(text)
@@ -769,6 +850,7 @@ class Spot:
 
     @property
     def calibrated(self) -> bool:
+        """True once the first ``n_init`` values have calibrated the model."""
         return self._core.calibrated
 
     @property
@@ -783,6 +865,8 @@ class Spot:
 
     @property
     def initial_threshold(self) -> float:
+        """t, the ``level`` quantile of the calibration values (of ``x - M``); 0 before
+        calibration."""
         return self._core.initial_threshold
 
     @property
@@ -808,6 +892,7 @@ class Spot:
 
     @property
     def samples_seen(self) -> int:
+        """Values processed since construction or :meth:`reset`, calibration included."""
         return self._core.samples_seen
 
     @property

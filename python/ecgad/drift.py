@@ -43,6 +43,8 @@ from typing import Any, Dict, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
+from ._arrays import real_array as _real_array
+from ._coredocs import document
 
 __all__ = [
     "ADWIN",
@@ -58,11 +60,40 @@ __all__ = [
 ArrayLike = Union[np.ndarray, Sequence[float]]
 
 DriftLevel = _core.drift.DriftLevel
+document(DriftLevel, """What one update of a streaming detector concluded: ``none``, ``warning``
+    (only the error-rate detectors DDM, EDDM and HDDMA have a warning zone) or ``drift`` (a
+    change was detected at this update).
+
+    An enumeration of the compiled core; ``update_many`` returns the same levels as ``int8``
+    codes 0, 1 and 2. Compare a level with the members (``level == DriftLevel.drift``) or
+    convert it (``int(level)``): it never equals a plain integer.
+
+    Attributes
+    ----------
+    name : str
+        ``"none"``, ``"warning"`` or ``"drift"``.
+    value : int
+        0, 1 or 2, the ``update_many`` code.
+
+    Examples
+    --------
+    >>> level = PageHinkley(delta=0.1).update(0.0)
+    >>> level, level == DriftLevel.none
+    (<DriftLevel.none: 0>, True)
+    >>> DriftLevel.drift.name, DriftLevel.drift.value, int(DriftLevel.warning)
+    ('drift', 2, 1)
+    >>> DriftLevel(2) == DriftLevel.drift, DriftLevel.drift == 2
+    (True, False)
+    """)
+# doctest does not look inside compiled classes: run the examples documented above from here.
+__test__ = {"DriftLevel": DriftLevel.__doc__}
 
 
 def _real(x: Any, name: str) -> float:
     if isinstance(x, (str, bytes)) or np.ndim(x) != 0:
         raise ValueError(f"{name} must be a real number (a scalar), got {x!r}")
+    if np.iscomplexobj(x):  # float() would drop the imaginary part with a mere warning
+        raise ValueError(f"{name} must be a real number, got the complex {x!r}")
     try:
         return float(x)
     except (TypeError, ValueError):
@@ -70,11 +101,14 @@ def _real(x: Any, name: str) -> float:
 
 
 def _values(x: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    """`x` as a 1-D float64 C-contiguous array, converted once; one column ``(n, 1)`` is read
+    as scikit-learn's ``column_or_1d`` does."""
+    arr = _real_array(x, name)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of shape (n,), got shape {arr.shape}")
+        raise ValueError(f"{name} must be a 1-D array of shape (n,) (or one column, (n, 1)), "
+                         f"got shape {arr.shape}")
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
@@ -532,7 +566,10 @@ def _grade_codes(grade: Any, n: int) -> np.ndarray:
 
 
 def _column(x: ArrayLike, name: str, n: Optional[int] = None) -> np.ndarray:
-    a = np.ascontiguousarray(x, dtype=np.float64)
+    a = _real_array(x, name)
+    if a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]
+    a = np.ascontiguousarray(a, dtype=np.float64)
     if a.ndim != 1 or (n is not None and a.shape[0] != n):
         want = f"({n},)" if n is not None else "(n,)"
         raise ValueError(f"{name} must be a 1-D float array of shape {want}, got shape {a.shape}")
@@ -543,7 +580,7 @@ def _rows(x: Optional[ArrayLike], n: int, name: str, columns: str) -> Optional[n
     """`x` as a C-contiguous float32 (n, columns) array, or None when it is None."""
     if x is None:
         return None
-    a = np.ascontiguousarray(x, dtype=np.float32)
+    a = np.ascontiguousarray(_real_array(x, name), dtype=np.float32)
     if a.ndim != 2 or a.shape[0] != n:
         raise ValueError(f"{name} must be a 2-D array of shape ({n}, {columns}), "
                          f"got shape {a.shape}")
@@ -554,7 +591,7 @@ def _row(x: Optional[ArrayLike], name: str, what: str) -> Optional[np.ndarray]:
     """One beat's `x` as a C-contiguous float32 vector, or None when it is None."""
     if x is None:
         return None
-    a = np.ascontiguousarray(x, dtype=np.float32)
+    a = np.ascontiguousarray(_real_array(x, name), dtype=np.float32)
     if a.ndim != 1:
         raise ValueError(f"{name} must be a 1-D float32 {what}, got shape {a.shape}")
     return a

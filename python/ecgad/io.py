@@ -31,6 +31,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Union
 import numpy as np
 
 from . import _core
+from ._coredocs import document
 from .signal import _as_signal
 
 __all__ = [
@@ -59,6 +60,97 @@ __all__ = [
 PathLike = Union[str, "os.PathLike[str]"]
 WfdbHeader = _core.io.WfdbHeader
 WfdbSignalSpec = _core.io.WfdbSignalSpec
+
+document(WfdbSignalSpec, """One signal (lead) of a WFDB header: where its samples are stored and
+    how they are calibrated, as in WFDB ``header(5)``. :func:`read_wfdb_header` gives one per
+    signal in ``WfdbHeader.signals``; :func:`write_wfdb` fills them from its arguments. Every
+    field can be assigned.
+
+    Attributes
+    ----------
+    file_name : str
+        The signal file, relative to the header's folder (``"100.dat"``).
+    format : int
+        Storage format: 8, 16, 24, 32, 61, 80, 160, 212, 310 or 311.
+    byte_offset : int
+        Bytes skipped at the start of the signal file (``212+512`` in the header).
+    adc_gain : float
+        ADC units per physical unit; 200 when the header's gain is 0 or absent.
+    uncalibrated : bool
+        The header's gain was 0 or absent (``adc_gain`` then holds WFDB's 200).
+    baseline : int
+        ADC value of physical zero (``adc_zero`` when the header gives none).
+    units : str
+        Physical units, ``"mV"`` when absent.
+    adc_resolution_bits : int
+        ADC resolution in bits (the format's default when absent or 0).
+    adc_zero : int
+        ADC value at the middle of the ADC's input range.
+    initial_value : int
+        Value of the first sample (``adc_zero`` when the header gives none).
+    has_initial_value : bool
+        The header gave ``initial_value`` explicitly.
+    checksum : int or None
+        Signed 16-bit sum of the signal's samples; None when the header has no checksum.
+    block_size : int
+        Block size in bytes (0 for ordinary files).
+    description : str
+        Lead name, e.g. ``"MLII"``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "rec")
+    >>> write_wfdb(path, np.array([[0.0, 0.5, 1.0]]), 360.0, lead_names=["MLII"])
+    >>> spec = read_wfdb_header(path).signals[0]
+    >>> spec
+    WfdbSignalSpec(description='MLII', format=212, adc_gain=200.0, baseline=0, units='mV')
+    >>> spec.file_name, spec.adc_resolution_bits, spec.checksum     # 0 + 100 + 200 adu
+    ('rec.dat', 12, 300)
+    """)
+
+document(WfdbHeader, """A parsed WFDB header (``.hea``): the record line, one
+    :class:`WfdbSignalSpec` per signal and the ``#`` comment lines. :func:`read_wfdb_header`
+    returns it, and :func:`read_wfdb` as ``WfdbRecord.header``. Every field but ``n_signals``
+    can be assigned.
+
+    Attributes
+    ----------
+    record_name : str
+        The record's name, its header's file name without ``.hea``.
+    fs_hz : float
+        Samples per second per signal (WFDB's default, 250, when the header gives none).
+    counter_freq_hz : float
+        Counter frequency in Hz; 0 when absent.
+    base_counter : float
+        Counter value of sample 0.
+    n_samples : int
+        Samples per signal; 0 when the header does not say.
+    base_time : str
+        ``"HH:MM:SS"`` as written; empty when absent.
+    base_date : str
+        ``"DD/MM/YYYY"`` as written; empty when absent.
+    signals : list of WfdbSignalSpec
+        One entry per signal, in file order.
+    comments : list of str
+        The ``#`` lines, without the ``#`` and surrounding blanks.
+    n_signals : int
+        ``len(signals)``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "rec")
+    >>> write_wfdb(path, np.zeros((2, 1000)), 500.0, lead_names=["I", "II"],
+    ...            comments=["age: 42"])
+    >>> h = read_wfdb_header(path)
+    >>> h
+    WfdbHeader(record_name='rec', n_signals=2, fs_hz=500.0, n_samples=1000)
+    >>> [s.description for s in h.signals], h.comments, h.base_time
+    (['I', 'II'], ['age: 42'], '')
+    """)
 
 # Bits per sample of each writable WFDB format (the default ADC resolution written).
 _FORMAT_BITS = {16: 16, 212: 12, 80: 8, 61: 16, 160: 16, 24: 24, 32: 32, 310: 10, 311: 10}
@@ -97,6 +189,19 @@ class WfdbRecord:
     signal : numpy.ndarray or None
         Physical values ``(adc - baseline) / adc_gain``, ``float64``, ``(leads, samples)``;
         None when read with ``physical=False``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "rec")
+    >>> write_wfdb(path, np.array([[0.0, 0.5, 1.0], [1.0, 0.0, -1.0]]), 360.0,
+    ...            lead_names=["MLII", "V1"])
+    >>> rec = read_wfdb(path)
+    >>> rec.n_leads, rec.n_samples, rec.fs_hz, rec.lead_names, rec.units
+    (2, 3, 360.0, ['MLII', 'V1'], ['mV', 'mV'])
+    >>> rec.adc[1].tolist(), rec.signal[1].tolist()      # 200 adu per mV
+    ([200, 0, -200], [1.0, 0.0, -1.0])
     """
 
     header: WfdbHeader
@@ -110,10 +215,12 @@ class WfdbRecord:
 
     @property
     def n_leads(self) -> int:
+        """Number of leads (signals) in the record."""
         return int(self.adc.shape[0])
 
     @property
     def n_samples(self) -> int:
+        """Number of samples per lead."""
         return int(self.adc.shape[1])
 
     @property
@@ -349,6 +456,17 @@ class Annotations:
     aami : numpy.ndarray
         ANSI/AAMI EC57 class of each beat, ``'N'``, ``'S'``, ``'V'``, ``'F'`` or ``'Q'``, and
         ``''`` for non-beat annotations.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "rec.atr")
+    >>> write_annotations(path, [100, 460, 830], ["N", "V", "+"], aux=["", "", "(AFIB"])
+    >>> ann = read_annotations(path)
+    >>> len(ann), ann.code.tolist(), ann.aami.tolist(), ann.aux
+    (3, [1, 5, 28], ['N', 'V', ''], ['', '', '(AFIB'])
+    >>> ann[ann.symbol == "V"].sample.tolist(), ann.is_beat.tolist()
+    ([460], [True, True, False])
     """
 
     sample: np.ndarray
@@ -561,8 +679,27 @@ def annotation_description(code: int) -> str:
 
 
 class UcrDataset(NamedTuple):
-    """A UCR/UEA dataset: ``values`` ``(N, L)`` float32, one series a row, and integer
-    ``labels`` ``(N,)``."""
+    """A UCR/UEA dataset, as :func:`read_ucr` returns it; unpacks as ``values, labels``.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        ``(N, L)`` float32, one series a row.
+    labels : numpy.ndarray
+        ``(N,)`` int64 class labels.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "ECG_TEST.tsv")
+    >>> write_ucr(path, [[0.5, 1.0], [2.0, -1.0]], [1, 2], delimiter="\\t")
+    >>> data = read_ucr(path)
+    >>> data.values.tolist(), data.labels.tolist()
+    ([[0.5, 1.0], [2.0, -1.0]], [1, 2])
+    >>> values, labels = data
+    >>> values.shape
+    (2, 2)
+    """
 
     values: np.ndarray
     labels: np.ndarray
@@ -634,8 +771,29 @@ def write_ucr(path: PathLike, values, labels, *, delimiter: str = ",") -> None:
 
 
 class CsvTable(NamedTuple):
-    """A numeric CSV table: ``values`` ``(rows, columns)`` float64, ``labels`` (a ``str``
-    array, or None without a label column), the value ``column_names`` and ``label_name``."""
+    """A numeric CSV table, as :func:`read_csv` returns it.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        ``(rows, columns)`` float64: every column but the label column.
+    labels : numpy.ndarray or None
+        The label column as a ``str`` array; None when no label column was asked for.
+    column_names : list of str
+        The header's names of the value columns; empty without a header row.
+    label_name : str
+        The header's name of the label column; empty without a header row or a label.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("0.5,1,N\\n-0.25,2,V\\n")
+    >>> t = read_csv(path, label=2)                 # no header row
+    >>> t.values.tolist(), t.labels.tolist(), t.column_names, t.label_name
+    ([[0.5, 1.0], [-0.25, 2.0]], ['N', 'V'], [], '')
+    """
 
     values: np.ndarray
     labels: Optional[np.ndarray]
@@ -753,3 +911,7 @@ def write_npy(path: PathLike, array) -> None:
                          "convert explicitly (e.g. x.astype(np.float64))")
     native = arr.dtype.newbyteorder("=")  # big-endian input is swapped, values unchanged
     _core.io.write_npy(_path(path), np.ascontiguousarray(arr, dtype=native))
+
+
+# doctest does not look inside compiled classes: run the examples documented above from here.
+__test__ = {"WfdbHeader": WfdbHeader.__doc__, "WfdbSignalSpec": WfdbSignalSpec.__doc__}

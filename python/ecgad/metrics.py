@@ -33,6 +33,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _core
+from ._arrays import one_column, real_array
 
 __all__ = [
     "accuracy_score",
@@ -58,18 +59,16 @@ ArrayLike = Union[np.ndarray, Sequence[float]]
 
 
 def _inputs(y_true: ArrayLike, scores: ArrayLike) -> Tuple[np.ndarray, np.ndarray]:
-    """Labels and scores as 1-D float64 arrays of one length (values are checked in C++)."""
-    y = np.asarray(y_true)
-    s = np.asarray(scores)
-    if y.dtype.kind not in "biuf":
-        raise ValueError("y_true must hold 0/1 labels (bool, integer or float), "
-                         f"got dtype {y.dtype}")
-    if s.dtype.kind not in "biuf":
-        raise ValueError(f"scores must hold real numbers, got dtype {s.dtype}")
+    """Labels and scores as 1-D float64 arrays of one length, converted once (values are
+    checked in C++)."""
+    y = one_column(real_array(y_true, "y_true", "0/1 labels (bool, integer or float)"))
+    s = one_column(real_array(scores, "scores"))
     if y.ndim != 1:
-        raise ValueError(f"y_true must be a 1-D array of shape (n_samples,), got shape {y.shape}")
+        raise ValueError("y_true must be a 1-D array of shape (n_samples,) (or one column, "
+                         f"(n_samples, 1)), got shape {y.shape}")
     if s.ndim != 1:
-        raise ValueError(f"scores must be a 1-D array of shape (n_samples,), got shape {s.shape}")
+        raise ValueError("scores must be a 1-D array of shape (n_samples,) (or one column, "
+                         f"(n_samples, 1)), got shape {s.shape}")
     if y.shape != s.shape:
         raise ValueError(f"y_true has shape {y.shape} but scores has shape {s.shape}; expected "
                          "one score per label")

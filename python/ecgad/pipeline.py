@@ -51,6 +51,7 @@ __all__ = [
     "ShadowPipeline",
     "StreamPipeline",
     "TrainingResult",
+    "beat_labels",
     "check_recording",
     "default_config",
     "effective_config",
@@ -464,6 +465,24 @@ class ModelPackage:
             raise ValueError(f"path must be a str or os.PathLike, got {type(path).__name__}")
         return cls(_p.ModelPackage.load(os.fspath(path)))
 
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "bytes") -> "ModelPackage":
+        """A package from the bytes of a bundle file (every check of :meth:`load`).
+
+        ``source`` names the bytes in messages. :meth:`ecgad.AnomalyDetector.to_bytes` of a
+        detector fitted on raw ECG gives such bytes.
+
+        Examples
+        --------
+        >>> ModelPackage.from_bytes(b"garbage")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ecgad._core.FormatError: bundle bytes ...
+        """
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise ValueError(f"data must be bytes, got {type(data).__name__}")
+        return cls(_p.ModelPackage.from_bytes(bytes(data), str(source)))
+
     fs_hz = property(lambda self: self._impl.fs_hz, doc="Sampling rate the model expects, Hz.")
     input_size = property(lambda self: self._impl.input_size, doc="Model input width.")
     threshold = property(lambda self: self._impl.threshold,
@@ -841,6 +860,55 @@ def synthetic_cohort(subjects: int = 12, duration_s: float = 300.0, seed: int = 
         raise ValueError(f"seed is {seed}; expected an integer >= 0")
     which = None if indices is None else [int(i) for i in indices]
     return _p.synthetic_cohort(_dumps(params), which)
+
+
+def beat_labels(beat_samples: ArrayLike, label_samples: ArrayLike, labels: Sequence[str], *,
+                fs_hz: float, tolerance_s: float = 0.15, missing: str = "") -> np.ndarray:
+    """The reference label of each detected beat: the nearest label within ``tolerance_s``.
+
+    The matching rule of the training pipeline's evaluation and of shadow mode (150 ms, as
+    the EC57 beat-by-beat comparison); a beat with no label that close gets ``missing``.
+
+    Parameters
+    ----------
+    beat_samples : array_like of int
+        R-peak sample indices of the detected beats (e.g. ``SignalBeats.sample_index``).
+    label_samples : array_like of int
+        Sample indices of the reference labels, increasing.
+    labels : sequence of str
+        The labels (``"N"``, ``"pvc"``...).
+    fs_hz : float
+        Sampling rate, to turn ``tolerance_s`` into samples.
+    tolerance_s : float
+    missing : str
+
+    Returns
+    -------
+    numpy.ndarray of str
+
+    Examples
+    --------
+    >>> beat_labels([100, 460, 900], [98, 455, 1200], ["N", "pvc", "N"], fs_hz=360.0)
+    array(['N', 'pvc', ''], dtype='<U3')
+    """
+    beats = np.asarray(beat_samples, dtype=np.int64).reshape(-1)
+    at = np.asarray(label_samples, dtype=np.int64).reshape(-1)
+    names = np.asarray(labels, dtype=str).reshape(-1)
+    if at.shape != names.shape:
+        raise ValueError(f"label_samples ({at.size}) and labels ({names.size}) differ in length")
+    if at.size and np.any(np.diff(at) < 0):
+        raise ValueError("label_samples must be increasing")
+    tolerance = int(round(_fs(fs_hz) * float(tolerance_s)))
+    out = np.full(beats.shape, missing, dtype=np.result_type(names.dtype, np.asarray(missing)))
+    if at.size == 0 or beats.size == 0:
+        return out
+    k = np.clip(np.searchsorted(at, beats), 1, at.size - 1) if at.size > 1 else np.zeros_like(beats)
+    if at.size > 1:
+        left = np.abs(at[k - 1] - beats) <= np.abs(at[k] - beats)
+        k = np.where(left, k - 1, k)
+    close = np.abs(at[k] - beats) <= tolerance
+    out[close] = names[k[close]]
+    return out
 
 
 def check_recording(recording: Dict[str, Any], **schema: float) -> Dict[str, Any]:

@@ -78,6 +78,16 @@ class SyntheticEcg:
         Successive differences of ``r_peak_times_s``.
     fs_hz : float
         Sampling rate.
+
+    Examples
+    --------
+    >>> e = ecgsyn(duration_s=10.0, fs_hz=360.0, seed=1)
+    >>> e
+    SyntheticEcg(3600 samples at 360 Hz = 10 s, 10 R peaks)
+    >>> bool(np.allclose(np.diff(e.r_peak_times_s), e.rr_s))
+    True
+    >>> bool(np.all(np.abs(e.r_peaks / e.fs_hz - e.r_peak_times_s) < 0.01))   # within 10 ms
+    True
     """
 
     ecg_mv: np.ndarray
@@ -117,6 +127,15 @@ class SyntheticRecording:
     changes : list of dict
         ``kind``, ``gradual``, ``start_sample``, ``end_sample``, ``start_s``, ``end_s``,
         ``magnitude`` and its ``unit`` of every drift change, in the order given.
+
+    Examples
+    --------
+    >>> rec = synthesize(duration_s=60.0, pvc_rate=0.1, seed=1)
+    >>> rec
+    SyntheticRecording(21600 samples at 360 Hz = 60 s, 60 beats (N=52, V=8), 0 episodes, \
+0 drift changes)
+    >>> rec.samples.dtype, rec.tags.dtype, int(rec.has_tag("pvc").sum())
+    (dtype('int64'), dtype('uint32'), 8)
     """
 
     ecg_mv: np.ndarray
@@ -167,9 +186,23 @@ class SyntheticRecording:
 class Episode:
     """An episode placed by hand: ``kind`` over ``[start_s, start_s + duration_s)``.
 
-    ``magnitude`` is in the kind's unit (``af``: f-wave rms mV; ``st_elevation`` /
-    ``st_depression``: mV; ``t_inversion``: inverted/normal T amplitude; ``noise_emg`` /
-    ``noise_motion``: rms mV); ``None`` takes the default of :func:`synthesize`'s options.
+    Parameters
+    ----------
+    kind : str
+        One of :data:`EPISODE_KINDS`.
+    start_s, duration_s : float
+        Start and length in seconds.
+    magnitude : float, optional
+        In the kind's unit (``af``: f-wave rms mV; ``st_elevation`` / ``st_depression``: mV;
+        ``t_inversion``: inverted/normal T amplitude; ``noise_emg`` / ``noise_motion``: rms mV);
+        ``None`` takes the default of :func:`synthesize`'s options.
+
+    Examples
+    --------
+    >>> rec = synthesize(duration_s=60.0, seed=1, episodes=[Episode("af", 20.0, 10.0)])
+    >>> e = rec.episodes[0]
+    >>> e["kind"], e["start_sample"], e["end_sample"], e["magnitude"]    # 360 Hz; af_fwave_mv
+    ('af', 7200, 10800, 0.05)
     """
 
     kind: str
@@ -185,6 +218,25 @@ class RandomEpisodes:
     Off-times between episodes are exponential with mean ``3600 / rate_per_hour`` s; durations
     are uniform in ``[0.5, 1.5] * mean_duration_s``. Candidates overlapping an episode of the same
     kind (or ST elevation vs depression) are dropped.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`EPISODE_KINDS`.
+    rate_per_hour : float
+        Mean number of episodes per hour.
+    mean_duration_s : float
+        Mean episode length in seconds.
+    magnitude : float, optional
+        As for :class:`Episode`; ``None`` takes the default of :func:`synthesize`'s options.
+
+    Examples
+    --------
+    >>> rec = synthesize(duration_s=600.0, seed=1,
+    ...                  random_episodes=[RandomEpisodes("noise_emg", 30.0, 5.0)])
+    >>> spans = [e["end_s"] - e["start_s"] for e in rec.episodes]
+    >>> len(spans) > 0, all(2.5 <= s <= 7.5 for s in spans)
+    (True, True)
     """
 
     kind: str
@@ -197,7 +249,26 @@ class RandomEpisodes:
 class Change:
     """One drift change. Gradual kinds ramp linearly from ``start_s`` to ``end_s`` and hold;
     sudden kinds act from ``start_s`` on (``end_s`` is ``start_s``). See :data:`DRIFT_KINDS`
-    and the helper constructors (:func:`gain_step`, :func:`heart_rate_trend`, ...)."""
+    and the helper constructors (:func:`gain_step`, :func:`heart_rate_trend`, ...).
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`DRIFT_KINDS`.
+    start_s : float
+        When the change starts, in seconds.
+    end_s : float, optional
+        When a gradual change reaches its full size; None means ``start_s``.
+    magnitude : float
+        The full size, in the kind's unit (``SyntheticRecording.changes`` names it).
+
+    Examples
+    --------
+    >>> rec = synthesize(duration_s=60.0, seed=1, drift=[Change("gain_step", 30.0, magnitude=1.0)])
+    >>> c = rec.changes[0]
+    >>> c["gradual"], c["start_sample"], c["end_s"], c["unit"]
+    (False, 10800, 30.0, 'relative gain change')
+    """
 
     kind: str
     start_s: float
