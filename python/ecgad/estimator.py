@@ -199,6 +199,19 @@ def _signals(X: Any) -> List[np.ndarray]:
     return [_signal(X)]
 
 
+def _mask(exclude: Any, n: int, what: str) -> np.ndarray:
+    """``exclude`` as a bool mask of length n (all False when None)."""
+    if exclude is None:
+        return np.zeros(n, dtype=bool)
+    m = real_array(exclude, "exclude", "0/1 or bool flags")
+    if m.shape != (n,):
+        raise ValueError(f"exclude must hold one flag per beat: expected shape ({n},) for the "
+                         f"{n} {what}, got shape {m.shape}")
+    if not np.isin(m, (0, 1)).all():
+        raise ValueError("exclude must hold 0/1 or bool flags")
+    return m.astype(bool)
+
+
 def _fs(fs: Any) -> float:
     try:
         value = float(fs)
@@ -465,7 +478,8 @@ class AnomalyDetector:
         return p
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: Any, y: Any = None, *, fs: Optional[float] = None) -> "AnomalyDetector":
+    def fit(self, X: Any, y: Any = None, *, fs: Optional[float] = None,
+            exclude: Any = None) -> "AnomalyDetector":
         """Train on normal beats and calibrate the threshold and p-values.
 
         Parameters
@@ -480,6 +494,11 @@ class AnomalyDetector:
             Ignored (scikit-learn's outlier-detector signature).
         fs : float, optional
             Sampling rate of the raw signal, Hz.
+        exclude : array_like of bool, optional
+            Beats to leave out of training and calibration, e.g. those labelled abnormal: one
+            flag per row of ``X``, or, for raw ECG, per beat of :meth:`segment` (all signals'
+            beats one after the other). ``y`` stays ignored, as scikit-learn's outlier
+            detectors ignore it.
 
         Returns
         -------
@@ -507,6 +526,7 @@ class AnomalyDetector:
         p = self._validated()
         if fs is None:
             rows = _beat_matrix(X)
+            rows = rows[~_mask(exclude, rows.shape[0], "rows of X")]
             names = _feature_names(X)
             preprocessing = None
             fs_hz = None
@@ -515,13 +535,15 @@ class AnomalyDetector:
             fs_hz = _fs(fs)
             preprocessing = self._preprocessing_document(p["preprocessing"], fs_hz)
             chunks = [self._chain(preprocessing, s) for s in _signals(X)]
-            rows = np.concatenate([c.inputs[c.usable] for c in chunks])
+            inputs = np.concatenate([c.inputs for c in chunks])
+            usable = np.concatenate([c.usable for c in chunks])
+            rows = inputs[usable & ~_mask(exclude, len(usable), "beats in the signal(s)")]
             names = None
             if rows.shape[0] == 0:
                 raise ValueError("no usable beats in the signal: the preprocessing found "
-                                 f"{sum(len(c.time_s) for c in chunks)} beats, none with a "
-                                 "warm patient reference and usable quality; expected a longer "
-                                 "or cleaner ECG (at least ~30 s)")
+                                 f"{len(usable)} beats, none both usable (warm patient "
+                                 "reference, usable quality) and not excluded; expected a "
+                                 "longer or cleaner ECG (at least ~30 s)")
             n_extra = len(preprocessing["features"]["extras"])
             arch = {"channels": len(preprocessing["features"]["channels"]),
                     "length": int(preprocessing["beats"]["length"]), "n_extra": n_extra}

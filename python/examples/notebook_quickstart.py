@@ -40,12 +40,18 @@ print(f"{len(cohort)} recordings, labels in the test one:",
 # ## 2. Fit on raw ECG
 # ``fit(signal, fs=...)`` runs the preprocessing chain (band-pass, R peaks, beats,
 # patient-relative inputs), trains the autoencoder on the usable beats and calibrates a
-# conformal threshold on held-out ones. (The training recordings hold a few abnormal beats, as
-# real "normal" data does; the reconstruction error is robust to that.)
+# conformal threshold on held-out ones. The training recordings hold abnormal beats too; their
+# labels are matched to the beats ``segment`` finds and ``exclude`` leaves them out (without it
+# the model also learns to reconstruct some of them).
 
 # %%
+abnormal = []
+for r in train:
+    found = ecgad.AnomalyDetector.segment(r["signal"], fs=360.0)
+    abnormal.append(ecgad.pipeline.beat_labels(found.sample_index, r["label_samples"],
+                                               r["labels"], fs_hz=360.0) != "N")
 detector = ecgad.AnomalyDetector(alpha=0.01, epochs=30, seed=0)
-detector.fit([r["signal"] for r in train], fs=360.0)
+detector.fit([r["signal"] for r in train], fs=360.0, exclude=np.concatenate(abnormal))
 print(detector, f"threshold_={detector.threshold_:.4f}", f"trained on {detector.n_train_beats_} beats")
 
 # %% [markdown]

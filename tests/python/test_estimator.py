@@ -264,6 +264,36 @@ def test_bad_parameters_are_named_at_fit(normal, params, message):
         AnomalyDetector(**params).fit(normal)
 
 
+def test_exclude_leaves_labelled_abnormal_beats_out(normal):
+    odd = beat_rows(200, seed=12, deform=0.4)
+    x = np.vstack([normal, odd])
+    flags = np.r_[np.zeros(len(normal), bool), np.ones(len(odd), bool)]
+    clean = AnomalyDetector(alpha=0.02, **FAST).fit(x, exclude=flags)
+    assert clean.n_train_beats_ + clean.n_calibration_beats_ == len(normal)
+    # Same rows as fitting the normal beats alone: the same model, bit for bit.
+    np.testing.assert_array_equal(clean.score_samples(odd),
+                                  AnomalyDetector(alpha=0.02, **FAST).fit(normal)
+                                  .score_samples(odd))
+    mixed = AnomalyDetector(alpha=0.02, **FAST).fit(x)
+    assert (clean.predict(odd) == -1).mean() > (mixed.predict(odd) == -1).mean()
+    with pytest.raises(ValueError, match=r"expected shape \(1000,\) for the 1000 rows of X"):
+        AnomalyDetector(**FAST).fit(x, exclude=flags[:10])
+    with pytest.raises(ValueError, match="exclude must hold 0/1 or bool flags"):
+        AnomalyDetector(**FAST).fit(x, exclude=flags * 2)
+
+
+def test_exclude_on_raw_ecg_counts_the_beats_of_segment(cohort):
+    x = cohort[0]["signal"]
+    beats = AnomalyDetector.segment(x, fs=360.0)
+    abnormal = pl.beat_labels(beats.sample_index, cohort[0]["label_samples"],
+                              cohort[0]["labels"], fs_hz=360.0) != "N"
+    assert 0 < abnormal.sum() < len(abnormal)
+    det = AnomalyDetector(alpha=0.05, **FAST).fit(x, fs=360.0, exclude=abnormal)
+    assert det.n_train_beats_ + det.n_calibration_beats_ == (beats.usable & ~abnormal).sum()
+    with pytest.raises(ValueError, match=f"expected shape \\({2 * len(abnormal)},\\) for the "):
+        AnomalyDetector(**FAST).fit([x, x], fs=360.0, exclude=abnormal)
+
+
 def test_too_few_beats_to_calibrate_says_how_many_are_needed(normal):
     with pytest.raises(ValueError, match=r"alpha=0.01 needs at least 99 calibration beats"):
         AnomalyDetector(alpha=0.01, **FAST).fit(normal[:300])
