@@ -65,6 +65,7 @@ import numpy as np
 from . import _core, artifact, calibrate, model, runtime
 from ._arrays import real_array
 from .pipeline import ModelPackage
+from .pipeline import _fs as _pipeline_fs
 
 __all__ = ["AnomalyDetector", "NotFittedError", "SignalBeats"]
 
@@ -213,13 +214,9 @@ def _mask(exclude: Any, n: int, what: str) -> np.ndarray:
 
 
 def _fs(fs: Any) -> float:
-    try:
-        value = float(fs)
-    except (TypeError, ValueError):
-        raise ValueError(f"fs must be a sampling rate in Hz (a number), got {fs!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"fs must be a positive, finite sampling rate in Hz, got {fs!r}")
-    return value
+    if fs is None:  # pipeline's _fs reads None as "the model's rate"
+        raise ValueError("fs must be a number of Hz, got None")
+    return _pipeline_fs(fs, "fs")
 
 
 def _choice(value: Any, allowed: Sequence[str], name: str) -> str:
@@ -652,7 +649,8 @@ class AnomalyDetector:
                           preprocessing=None)
             rule = calibrator.threshold(float(band["alpha_anomaly"]))
             names = None
-            n_train = int((meta.get("training") or {}).get("train_rows", 0) or 0)
+            summary = meta.get("training") or {}
+            n_train = int(summary.get("n_train") or 0) + int(summary.get("n_validation") or 0)
         if set_params:  # fit never changes the constructor parameters (scikit-learn rule)
             for name, value in params.items():
                 setattr(self, name, value)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import ecgad
+from conftest import gil_free_ticks
 from ecgad import pipeline as pl
 
 COLUMNS = pl.EVENT_COLUMNS
@@ -399,25 +400,9 @@ def test_process_releases_the_gil(package, cohort):
     """While one thread scores a long chunk in C++, another thread keeps running Python."""
     x = np.tile(cohort[0]["signal"], 10)  # 20 min of ECG: a few hundred ms of C++ work
     s = pl.StreamPipeline(package, monitor=False)
-    window = {}
-
-    def work():
-        window["enter"] = time.perf_counter()
-        s.process(x)
-        window["exit"] = time.perf_counter()
-
-    ticks = []
-    t = threading.Thread(target=work)
-    t.start()
-    while t.is_alive():
-        ticks.append(time.perf_counter())
-    t.join()
-    inside = [v for v in ticks if window["enter"] < v < window["exit"]]
-    # Holding the GIL, the worker would let the main thread run only at the interpreter's
-    # 5 ms switch points before and after the C++ call: a handful of ticks. Released, the
-    # main thread spins throughout the call.
-    assert window["exit"] - window["enter"] > 0.02
-    assert len(inside) > 1000, (len(inside), window["exit"] - window["enter"])
+    inside, seconds = gil_free_ticks(lambda: s.process(x))
+    assert seconds > 0.02
+    assert inside > 1000, (inside, seconds)
 
 
 def test_one_stream_in_two_threads_at_once_is_refused(package, cohort):
