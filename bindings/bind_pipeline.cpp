@@ -536,7 +536,9 @@ void bind_pipeline(py::module_& parent) {
             PackagePtr p;
             {
               py::gil_scoped_release release;
-              p = pipeline::ModelPackage::from_bundle(artifact::bundle_from_bytes(bytes), source);
+              // `source` names the bytes in every message, the layout checks' included.
+              p = pipeline::ModelPackage::from_bundle(artifact::bundle_from_bytes(bytes, source),
+                                                      source);
             }
             return PyPackage{std::move(p)};
           },

@@ -533,10 +533,14 @@ RecordPaths record_paths(const std::filesystem::path& record) {
 /// The signal file of a header line, refusing names that leave the record's directory.
 std::filesystem::path signal_file_path(const RecordPaths& paths, const std::string& file_name,
                                        std::size_t signal) {
+  // A plain file name only: no directory part at all (not even "sub/x.dat", which a symlink
+  // could turn into anywhere), no "..", ".", "~" or absolute path. Header files are data from
+  // outside, and a record must not make the reader open files beside or above its directory.
   const std::filesystem::path name(file_name);
-  bool escapes = name.is_absolute() || name.has_root_name() || file_name.empty();
-  for (const auto& part : name) escapes = escapes || part == "..";
-  if (escapes || file_name == "~") {
+  const bool escapes = file_name.empty() || file_name == "." || file_name == ".." ||
+                       file_name == "~" || file_name.find_first_of("/\\") != std::string::npos ||
+                       name.is_absolute() || name.has_root_name();
+  if (escapes) {
     throw FormatError("WFDB header " + quoted(paths.header) + ": signal " +
                       std::to_string(signal) + " has file name '" + file_name +
                       "'; expected a file in the header's directory");

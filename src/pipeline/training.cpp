@@ -136,8 +136,34 @@ nlohmann::json overlay(const nlohmann::json& base, const nlohmann::json& user,
     }
   }
   nlohmann::json merged = base;
-  for (const auto& [key, value] : user.items()) merged[key] = value;
+  for (const auto& [key, value] : user.items()) {
+    // Nested sections merge too ({"beats": {"length": 180}} keeps before_s/after_s), so a
+    // partial section means what the docs say (missing keys keep their defaults) and a bad
+    // value is reported by name instead of as a missing sibling key.
+    const nlohmann::json& known = base.at(key);
+    if (value.is_object() && known.is_object() && !known.empty()) {
+      merged[key] = overlay(known, value, where + "." + key);
+    } else {
+      merged[key] = value;
+    }
+  }
   return merged;
+}
+
+// The model name becomes part of a file name (<model_dir>/<name>-<uid>.ecgad): it must not
+// name a directory, climb out of model_dir or hide control characters.
+void require_model_name(const std::string& name) {
+  const bool control = std::any_of(name.begin(), name.end(), [](char ch) {
+    const auto u = static_cast<unsigned char>(ch);
+    return u < 0x20 || u == 0x7f;
+  });
+  if (name.empty() || name == "." || name == ".." || control ||
+      name.find_first_of("/\\ ") != std::string::npos) {
+    throw InvalidArgument("config.name '" + name +
+                          "' must be non-empty, without spaces, control characters or path "
+                          "separators, and not '.' or '..' (it names the bundle file in "
+                          "model_dir)");
+  }
 }
 
 }  // namespace
@@ -146,10 +172,7 @@ TrainingConfig TrainingConfig::from_json(const nlohmann::json& j) {
   TrainingConfig c = defaults();
   JsonReader r(j, "config");
   c.name = r.get("name", c.name);
-  if (c.name.empty() || c.name.find_first_of("/\\ ") != std::string::npos) {
-    throw InvalidArgument("config.name '" + c.name +
-                          "' must be non-empty, without spaces or path separators");
-  }
+  require_model_name(c.name);
   if (auto s = r.object("source")) c.source = SourceConfig::from_json(*s);
   if (auto s = r.object("validation")) c.validation = DataSchema::from_json(*s);
   if (auto s = r.object("preprocessing")) {
@@ -562,6 +585,8 @@ TrainingResult run_training(const TrainingConfig& config, store::Store* store,
                             const TrainingObserver& observer,
                             const std::vector<Recording>* given) {
   const auto t_start = Clock::now();
+  // Before anything is loaded or written: a config built in code skips from_json's check.
+  require_model_name(config.name);
   TrainingResult result;
   auto stage = [&](const std::string& name, const std::string& message) {
     if (observer.on_stage) observer.on_stage(name, message);

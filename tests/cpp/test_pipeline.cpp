@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -164,6 +165,56 @@ TEST(TrainingConfig, TomlAndJsonFilesMeanTheSameRun) {
   EXPECT_THROW(TrainingConfig::load(d / "missing.json"), IoError);
   std::ofstream(d / "run.yaml") << "name: x\n";
   EXPECT_THROW(TrainingConfig::load(d / "run.yaml"), InvalidArgument);
+}
+
+// Fuzzing regression (tests/fuzz_regressions/config): toml11 3.7 parses a long TOML array in
+// quadratic time (a 169 KB `train_records = [...]` took 2 minutes), so config files are capped.
+TEST(TrainingConfig, OversizedConfigFilesAreRefusedBeforeParsing) {
+  const fs::path d = temp_dir("config_size");
+  std::string records;
+  for (int i = 0; i < 20000; ++i) records += (i == 0 ? "\"r" : ", \"r") + std::to_string(i) + "\"";
+  std::ofstream(d / "huge.toml") << "[split]\ntrain_records = [" << records << "]\n";
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    TrainingConfig::load(d / "huge.toml");
+    FAIL() << "expected FormatError";
+  } catch (const FormatError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("huge.toml"), std::string::npos) << what;
+    EXPECT_NE(what.find("expected at most " + std::to_string(kMaxConfigFileBytes)),
+              std::string::npos) << what;
+  }
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 5.0);
+  // Just under the cap still loads (as far as its content is valid).
+  std::string comments;
+  while (comments.size() + 100 < kMaxConfigFileBytes) comments += "# " + std::string(77, '-') + "\n";
+  std::ofstream(d / "ok.toml") << "name = \"m\"\n" << comments;
+  EXPECT_EQ(TrainingConfig::load(d / "ok.toml").name, "m");
+}
+
+// Fuzzing regression (tests/fuzz_regressions/config/toml-quadratic-line-32k): under the file
+// cap, a 32 KB one-line TOML array still took > 12 s (ASan), as toml11's cost is quadratic in
+// the line length. Long lines are refused; the same array over several lines loads.
+TEST(TrainingConfig, OverlongTomlLinesAreRefused) {
+  const fs::path d = temp_dir("config_line");
+  std::string one_line, many_lines;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string item = "\"r" + std::to_string(i) + "\"";
+    one_line += (i == 0 ? "" : ", ") + item;
+    many_lines += (i == 0 ? "" : ",\n") + item;
+  }
+  std::ofstream(d / "line.toml") << "[split]\ntrain_records = [" << one_line << "]\n";
+  try {
+    TrainingConfig::load(d / "line.toml");
+    FAIL() << "expected FormatError";
+  } catch (const FormatError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("line 2 is"), std::string::npos) << what;
+    EXPECT_NE(what.find("at most " + std::to_string(kMaxTomlLineBytes)), std::string::npos)
+        << what;
+  }
+  std::ofstream(d / "lines.toml") << "[split]\ntrain_records = [\n" << many_lines << "]\n";
+  EXPECT_EQ(TrainingConfig::load(d / "lines.toml").split.train_records.size(), 1000U);
 }
 
 TEST(DataValidation, FailingRecordingsAreListedWithTheirReason) {

@@ -87,6 +87,16 @@ inline void require_finite_param(double value, const char* function, const char*
   }
 }
 
+// Finite scores near the double's limit can still overflow a sum or a product: refuse to return
+// an infinite (or NaN) threshold that would silently flag nothing or everything.
+inline void require_no_overflow(double value, const char* function, const char* what) {
+  if (!std::isfinite(value)) {
+    throw InvalidArgument(std::string(function) + ": " + what + " is " +
+                          ecgad::detail::format_number(value) +
+                          " (the scores overflow a double); rescale the scores");
+  }
+}
+
 inline std::vector<double> sorted_copy(const ScoresRef& scores) {
   std::vector<double> v(scores.data(), scores.data() + scores.size());  // Ref: contiguous
   std::sort(v.begin(), v.end());
@@ -164,6 +174,7 @@ inline Threshold mean_std_threshold(const Eigen::Ref<const Eigen::VectorXd>& sco
   // Two-pass variance (numpy's route): sum of squared deviations from the mean.
   const double ss = (scores.array() - mean).square().sum();
   const double std = std::sqrt(ss / (n - ddof));
+  detail::require_no_overflow(mean + k * std, "mean_std_threshold", "mean + k * std");
   return {"mean_std", mean + k * std,
           {{"k", k}, {"ddof", static_cast<double>(ddof)}, {"mean", mean}, {"std", std}, {"n", n}}};
 }
@@ -199,6 +210,7 @@ inline Threshold mad_threshold(const Eigen::Ref<const Eigen::VectorXd>& scores, 
   for (std::size_t i = 0; i < sorted.size(); ++i) deviations[i] = std::abs(sorted[i] - median);
   std::sort(deviations.begin(), deviations.end());
   const double mad = kMadNormalScale * detail::sorted_median(deviations);
+  detail::require_no_overflow(median + k * mad, "mad_threshold", "median + k * mad");
   return {"median_mad", median + k * mad,
           {{"k", k}, {"median", median}, {"mad", mad}, {"n", static_cast<double>(sorted.size())}}};
 }

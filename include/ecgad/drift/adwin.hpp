@@ -46,7 +46,7 @@ struct AdwinConfig {
   void validate() const {
     detail::require_open_unit(delta, "adwin", "delta");
     detail::require_min_int(clock, 1, "adwin", "clock");
-    detail::require_min_int(max_buckets, 2, "adwin", "max_buckets");
+    detail::require_int_in(max_buckets, 2, 1000000, "adwin", "max_buckets");
     detail::require_min_int(min_window_length, 1, "adwin", "min_window_length");
     detail::require_min_int(grace_period, 0, "adwin", "grace_period");
   }

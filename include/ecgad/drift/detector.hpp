@@ -279,5 +279,16 @@ inline void require_min_int(std::int64_t v, std::int64_t lo, const char* detecto
   }
 }
 
+/// For sizes the detector allocates: a config or a restored state from a file must not make
+/// the constructor try to allocate terabytes (std::bad_alloc is not a clear error).
+inline void require_int_in(std::int64_t v, std::int64_t lo, std::int64_t hi, const char* detector,
+                           const char* what) {
+  if (v < lo || v > hi) {
+    throw InvalidArgument(std::string(detector) + ": " + what + " must be in [" +
+                          std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                          std::to_string(v));
+  }
+}
+
 }  // namespace detail
 }  // namespace ecgad::drift

@@ -47,6 +47,8 @@ struct KswinConfig {
                             " (the older part must hold a sample of stat_size values), got " +
                             std::to_string(window_size));
     }
+    // The window is allocated up front; a restored state must not ask for terabytes.
+    detail::require_int_in(window_size, 2 * stat_size, 10000000, "kswin", "window_size");
     if (!(min_statistic >= 0.0 && min_statistic < 1.0)) {
       throw InvalidArgument("kswin: min_statistic must be in [0, 1), got " +
                             detail::format_number(min_statistic));

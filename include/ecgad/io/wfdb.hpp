@@ -25,7 +25,7 @@ namespace ecgad::io {
 /// One signal line of a WFDB header (header(5)), with the defaults the WFDB library fills in
 /// for absent fields.
 struct WfdbSignalSpec {
-  std::string file_name;        ///< signal file, relative to the header's directory
+  std::string file_name;        ///< signal file: a plain name in the header's directory (no path)
   int format = 16;              ///< storage format: 8, 16, 24, 32, 61, 80, 160, 212, 310, 311
   std::int64_t byte_offset = 0; ///< bytes to skip at the start of the signal file ("212+512")
   /// ADC units per physical unit. A header gain of 0 (or none) means "uncalibrated": the WFDB

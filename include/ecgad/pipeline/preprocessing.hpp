@@ -79,9 +79,16 @@ struct Preprocessing {
       bad("qrs_half_width_s is " + ecgad::detail::format_number(qrs_half_width_s) +
           "; expected (0, min(before_s, after_s)]");
     }
-    if (!(quality_window_s > 0.0 && quality_hop_s > 0.0 && quality_hop_s <= quality_window_s)) {
+    // Upper bounds: these size every stream's buffers, and a bundle is data from outside (a
+    // quality window of 1e6 s would allocate gigabytes per stream).
+    if (!(quality_window_s > 0.0 && quality_hop_s > 0.0 && quality_hop_s <= quality_window_s &&
+          quality_window_s <= 600.0)) {
       bad("quality window/hop " + ecgad::detail::format_number(quality_window_s) + "/" +
-          ecgad::detail::format_number(quality_hop_s) + " s; expected 0 < hop <= window");
+          ecgad::detail::format_number(quality_hop_s) + " s; expected 0 < hop <= window <= 600 s");
+    }
+    if (!(beats.before_s + beats.after_s <= 10.0)) {
+      bad("beat window before_s + after_s is " +
+          ecgad::detail::format_number(beats.before_s + beats.after_s) + " s; expected <= 10 s");
     }
   }
 

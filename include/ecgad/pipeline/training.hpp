@@ -9,6 +9,7 @@
 // inference chain, so the evaluation numbers are the numbers a host will see.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -79,7 +80,14 @@ struct TrainingConfig {
   static TrainingConfig load(const std::filesystem::path& path);
 };
 
+/// Largest config file read_config_file accepts, bytes.
+inline constexpr std::size_t kMaxConfigFileBytes = 64 * 1024;
+/// Longest line of a TOML config read_config_file accepts, bytes (toml11 is quadratic in it).
+inline constexpr std::size_t kMaxTomlLineBytes = 4 * 1024;
+
 /// Reads a JSON or TOML file into JSON (TOML tables -> objects, arrays -> arrays).
+/// FormatError when it is not valid JSON/TOML, larger than kMaxConfigFileBytes or (TOML) has a
+/// line longer than kMaxTomlLineBytes.
 nlohmann::json read_config_file(const std::filesystem::path& path);
 
 /// Scores and labels of one package over labelled recordings, and everything derived.

@@ -197,8 +197,9 @@ inline BeatFeatureConfig feature_config_from_params(const BeatFeatureParams& p) 
       "reference_beats", "reference_rr", "gate_rr_ratio",          "warmup_beats",
       "max_rejected_beats", "max_shift_points", "rr_from_accepted"};
   for (const auto& [name, value] : p.numbers) {
+    // Init-capture: a C++17 lambda cannot capture a structured binding (clang refuses it).
     const bool known = std::any_of(std::begin(kKeys), std::end(kKeys),
-                                   [&](const char* k) { return name == k; });
+                                   [&key = name](const char* k) { return key == k; });
     if (!known) {
       throw InvalidArgument("unknown feature parameter '" + name +
                             "'; expected length, rr_gain, residual_smooth_points, "

@@ -75,6 +75,12 @@ inline void validate_reference_config(const BeatReferenceConfig& c) {
   if (c.length < 2) {
     throw InvalidArgument("beat length L must be >= 2 points, got " + std::to_string(c.length));
   }
+  // Same bound as BeatConfig (beats.hpp kMaxBeatLength): refuse before allocating L-sized rings.
+  constexpr Eigen::Index kMaxLength = Eigen::Index{1} << 24;
+  if (c.length > kMaxLength) {
+    throw InvalidArgument("beat length L must be <= " + std::to_string(kMaxLength) +
+                          " points, got " + std::to_string(c.length));
+  }
   if (c.reference_beats < 1) {
     throw InvalidArgument("reference_beats must be >= 1, got " +
                           std::to_string(c.reference_beats));

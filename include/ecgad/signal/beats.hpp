@@ -80,6 +80,9 @@ struct BeatGrid {
   Eigen::Index length() const { return static_cast<Eigen::Index>(base.size()); }
 };
 
+/// Largest beat length L accepted (points); the runtime's kMaxLength.
+inline constexpr Eigen::Index kMaxBeatLength = Eigen::Index{1} << 24;
+
 inline void validate_beat_config(double fs_hz, const BeatConfig& c) {
   require_positive(fs_hz, "fs_hz");
   if (!(c.before_s >= 0.0) || !std::isfinite(c.before_s)) {
@@ -96,6 +99,12 @@ inline void validate_beat_config(double fs_hz, const BeatConfig& c) {
   }
   if (c.length < 2) {
     throw InvalidArgument("beat length L must be >= 2 points, got " + std::to_string(c.length));
+  }
+  // A beat of 2^24 points is far beyond any model (runtime::kMaxLength); a larger L from a
+  // config or bundle would only try to allocate L-sized grids and end in std::bad_alloc.
+  if (c.length > kMaxBeatLength) {
+    throw InvalidArgument("beat length L must be <= " + std::to_string(kMaxBeatLength) +
+                          " points, got " + std::to_string(c.length));
   }
   if (c.hr_window_beats < 1) {
     throw InvalidArgument("hr_window_beats must be >= 1, got " +

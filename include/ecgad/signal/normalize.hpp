@@ -82,8 +82,9 @@ inline void require_range(double range_min, double range_max) {
 inline std::vector<double> read_params(const NormalizerParams& params, const char* kind,
                                        std::initializer_list<const char*> keys) {
   for (const auto& [name, value] : params) {
+    // Init-capture: a C++17 lambda cannot capture a structured binding (clang refuses it).
     const bool known = std::any_of(keys.begin(), keys.end(),
-                                   [&](const char* k) { return name == k; });
+                                   [&key = name](const char* k) { return key == k; });
     if (!known) {
       std::string expected;
       for (const char* k : keys) expected += (expected.empty() ? "" : ", ") + std::string(k);

@@ -211,6 +211,14 @@ inline Eigen::VectorXd resample_poly(const Eigen::Ref<const Eigen::VectorXd>& x,
   const Eigen::Index up_r = up / common;
   const Eigen::Index down_r = down / common;
   if (up_r == 1 && down_r == 1) return x;
+  // The filter has 20 max(up, down) + 1 taps: 2^16 keeps it at ~1.3 M taps (~10 MB, well under
+  // a second); 1e9 would ask for 160 GB and 1e7 takes minutes. Resample in two stages instead.
+  constexpr Eigen::Index kMaxRate = Eigen::Index{1} << 16;
+  if (std::max(up_r, down_r) > kMaxRate) {
+    throw InvalidArgument("resample_poly: up/down reduce to " + std::to_string(up_r) + "/" +
+                          std::to_string(down_r) + "; each must be <= " +
+                          std::to_string(kMaxRate) + " (resample in two stages)");
+  }
 
   const Eigen::Index n_in = x.size();
   const Eigen::Index n_out = (n_in * up_r + down_r - 1) / down_r;
