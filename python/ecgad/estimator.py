@@ -693,7 +693,7 @@ class AnomalyDetector:
         return self._bundle
 
     @classmethod
-    def from_bytes(cls, data: bytes, source: str = "bytes") -> "AnomalyDetector":
+    def from_bytes(cls, data: bytes, source: str = "bundle bytes") -> "AnomalyDetector":
         """A fitted detector from :meth:`to_bytes` (or a bundle file's bytes).
 
         Raises

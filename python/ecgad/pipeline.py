@@ -466,7 +466,7 @@ class ModelPackage:
         return cls(_p.ModelPackage.load(os.fspath(path)))
 
     @classmethod
-    def from_bytes(cls, data: bytes, source: str = "bytes") -> "ModelPackage":
+    def from_bytes(cls, data: bytes, source: str = "bundle bytes") -> "ModelPackage":
         """A package from the bytes of a bundle file (every check of :meth:`load`).
 
         ``source`` names the bytes in messages. :meth:`ecgad.AnomalyDetector.to_bytes` of a
