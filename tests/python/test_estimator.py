@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import ecgad
-from conftest import gil_free_ticks
+from conftest import gil_free_ticks, skip_unless_cores_are_free
 from ecgad import AnomalyDetector, NotFittedError, calibrate
 from ecgad import pipeline as pl
 
@@ -531,12 +531,5 @@ def test_two_threads_score_faster_than_serially(fitted):
     threaded_s = time.perf_counter() - t0
     np.testing.assert_array_equal(results[0], serial[0])
     np.testing.assert_array_equal(results[1], serial[1])
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if (cpus or 1) < 2:
-        pytest.skip("one CPU: the GIL-release speed-up cannot show")
-    if os.getloadavg()[0] > cpus - 1:
-        # Other processes hold the cores (ctest runs beside pytest in development): the
-        # release itself is checked by test_scoring_releases_the_gil.
-        pytest.skip(f"machine busy (load {os.getloadavg()[0]:.1f} on {cpus} CPUs); "
-                    f"threaded {threaded_s:.3f} s vs serial {serial_s:.3f} s")
+    skip_unless_cores_are_free(threaded_s, serial_s)
     assert threaded_s < 0.85 * serial_s, (threaded_s, serial_s)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ecgad
-from conftest import gil_free_ticks
+from conftest import gil_free_ticks, skip_unless_cores_are_free
 from ecgad import pipeline as pl
 
 COLUMNS = pl.EVENT_COLUMNS
@@ -384,14 +384,7 @@ def test_streams_in_threads_match_serial_and_run_in_parallel(package, cohort):
     threaded_s = time.perf_counter() - t0
     for a, b in zip(serial, results):
         assert_events_equal(a, b)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if (cpus or 1) < 2:
-        pytest.skip("one CPU: the GIL-release speed-up cannot show")
-    if os.getloadavg()[0] > cpus - 1:
-        # Other processes hold the cores: a wall-clock speed-up is not measurable now (the
-        # GIL release itself is checked by test_process_releases_the_gil).
-        pytest.skip(f"machine busy (load {os.getloadavg()[0]:.1f} on {cpus} CPUs); "
-                    f"threaded {threaded_s:.3f} s vs serial {serial_s:.3f} s")
+    skip_unless_cores_are_free(threaded_s, serial_s)
     # Loose: with the GIL released the streams overlap on the cores.
     assert threaded_s < 0.9 * serial_s, (threaded_s, serial_s)
 
