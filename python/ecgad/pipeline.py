@@ -608,7 +608,12 @@ class StreamPipeline(_Streaming):
         self._on_event, self._on_alert = on_event, on_alert
 
     def reset(self) -> None:
-        """Start a new stream: state and counters cleared; model, options, callbacks kept."""
+        """Start a new stream: state and counters cleared; model, options, callbacks kept.
+
+        Beats still inside the chain (up to :meth:`latency_bound_s` of signal) are dropped;
+        call :meth:`finish` first to get them. Event and alert times restart at 0 s, so after
+        a gap in the signal add the gap's start to the new times yourself.
+        """
         self._impl.reset()
 
     @property

@@ -20,7 +20,10 @@
 
 #include "ecgad/error.hpp"
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+// Not under ThreadSanitizer: the loader runs target_clones' resolvers while relocating the
+// library, before the TSan runtime is initialised, and GCC instruments them (a segfault at load;
+// scripts/sanitize.sh tsan). The TSan build runs the portable clone, the same source.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_THREAD__)
 #define ECGAD_MULTIVERSION \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else

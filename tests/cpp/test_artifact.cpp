@@ -617,6 +617,19 @@ TEST(BundleDamage, OversizedHeaderLengthIsRefusedBeforeReading) {
   expect_format_error([&] { art::bundle_from_bytes(bytes); }, {"truncated file?"});
 }
 
+// A file over kMaxFileBytes (here a sparse 2 GiB + 1 file that starts like a real bundle) is
+// refused from its size alone: nothing is read into memory.
+TEST(BundleDamage, FilesOverTheSizeLimitAreRefusedBeforeReading) {
+  const TempDir dir;
+  const fs::path path = dir.path() / "disk-image.safetensors";
+  spit(path, art::bundle_to_bytes(tiny_bundle()));
+  fs::resize_file(path, art::kMaxFileBytes + 1);
+  expect_format_error([&] { art::load_bundle(path); },
+                      {"disk-image.safetensors", "2147483649 bytes", "expected at most 2147483648"});
+  expect_format_error([&] { art::read_safetensors(path); }, {"expected at most 2147483648"});
+  fs::resize_file(path, 0);
+}
+
 TEST(BundleDamage, MissingFileAndDirectoryAreIoErrors) {
   const TempDir dir;
   try {

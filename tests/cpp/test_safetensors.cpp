@@ -120,6 +120,9 @@ TEST(Safetensors, RoundTripIsBitExactForEveryDtypeAndShape) {
     EXPECT_EQ(got.dtype(), tensor.dtype()) << name;
     EXPECT_EQ(got.shape, tensor.shape) << name;
     ASSERT_EQ(got.size(), tensor.size()) << name;
+    // An empty tensor's bytes() may be null, and memcmp(nullptr, ...) is undefined even for
+    // 0 bytes (UBSan: "null pointer passed as argument 1").
+    if (tensor.size() == 0) continue;
     EXPECT_EQ(std::memcmp(got.bytes(), tensor.bytes(), tensor.size() * art::dtype_size(
                                                            tensor.dtype())),
               0)

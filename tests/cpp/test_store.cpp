@@ -3,12 +3,12 @@
 // table's round trip (NaN <-> NULL), seeded event queries against a brute-force filter, the
 // registry's promote/archive rules, transactions (grouping, rollback, savepoints, lock waits),
 // read-only mode, a writer and two readers in threads, a writer process SIGKILLed mid-run
-// (nothing acknowledged lost, no partial batch, integrity_check ok) and the 10^5-event insert time.
+// (nothing acknowledged lost, no partial batch, integrity_check ok) and a 10^5-event insert
+// (its speed: benchmarks/bench_store.cpp).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -152,12 +152,6 @@ st::RecordInfo record_info(const std::string& name, const std::string& hash) {
   r.n_channels = 2;
   r.content_hash = hash;
   return r;
-}
-
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 const std::regex kIsoUtc(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
@@ -826,7 +820,10 @@ TEST(Store, BadEventsAreRejectedBeforeAnythingIsWritten) {
   expect_invalid([&] { s.events(q); }, "limit must be -1 (all) or >= 0, got -2");
 }
 
-TEST(Store, AddingOneHundredThousandEventsTakesWellUnderASecond) {
+// One add_events call of 100,000 rows is one transaction: all stored, queries see them. How fast
+// is measured by benchmarks/bench_store.cpp, not asserted here (timed tests fail on a loaded
+// machine and under sanitizers).
+TEST(Store, OneHundredThousandEventsInOneCallAreAllStoredAndQueried) {
   ScratchDir dir;
   Store s(dir / "s.db");
   const auto run = s.begin_run("stream", json::object());
@@ -838,28 +835,18 @@ TEST(Store, AddingOneHundredThousandEventsTakesWellUnderASecond) {
     e.heart_rate_bpm = 75.0;
     rows.push_back(std::move(e));
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  const double cpu0 = thread_cpu_s();
   s.add_events(rows);
-  const double write_cpu_s = thread_cpu_s() - cpu0;
-  const double write_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const auto t1 = std::chrono::steady_clock::now();
   st::EventQuery q;
   q.run_id = run;
   q.stream_id = "stream-2";
   const auto got = s.events(q);
-  const double read_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-  EXPECT_EQ(got.size(), 25000U);
+  ASSERT_EQ(got.size(), 25000U);
   EXPECT_EQ(s.count_events(), 100000);
-  std::printf(
-      "[ measured ] add_events(100000 rows): %.3f s wall, %.3f s CPU; events(one "
-      "stream, 25000 rows): %.3f s wall\n",
-      write_s, write_cpu_s, read_s);
-  // "Well under a second": asserted on this thread's CPU time, which other processes on a
-  // shared machine do not inflate (the wall time adds one fsync and whatever else runs).
-  EXPECT_LT(write_cpu_s, 0.8);
+  for (std::size_t k = 0; k < got.size(); ++k) {  // stream-2 holds rows 2, 6, 10, ... in order
+    const int i = 2 + 4 * static_cast<int>(k);
+    ASSERT_EQ(got[k].time_s, i * 0.8) << k;
+    ASSERT_EQ(got[k].p_value, (i % 1000) / 1000.0) << k;
+  }
 }
 
 // ------------------------------------------------------------------------------ alerts, reviews

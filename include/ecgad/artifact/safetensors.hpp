@@ -56,6 +56,11 @@ namespace ecgad::artifact {
 /// Largest JSON header accepted, in bytes (the reference implementation's limit: 100 MB).
 inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
 
+/// Largest safetensors or bundle file read, in bytes (2 GiB). ecgad's models are megabytes;
+/// the cap keeps a wrong or hostile path (a recording, a disk image, a sparse file) from being
+/// read whole into memory before any check could refuse it.
+inline constexpr std::uint64_t kMaxFileBytes = std::uint64_t{1} << 31;
+
 /// Element types this reader and writer handle (safetensors names "F32", "F64", "I64").
 enum class DType { f32 = 0, f64 = 1, i64 = 2 };
 
@@ -406,12 +411,13 @@ inline std::string read_bounded(const std::filesystem::path& path, const std::st
   const ReadOnlyFile file(path, what);
   const std::uint64_t size = file.size();
   if (size < 8) throw_too_short(size, source);
+  if (size > kMaxFileBytes) {
+    throw FormatError(source + " is " + std::to_string(size) + " bytes; expected at most " +
+                      std::to_string(kMaxFileBytes) + " (2 GiB) for a " + what);
+  }
   unsigned char length[8];
   file.read_at(0, length, sizeof length);
   check_header_length(read_length_field(length), size - 8, source);
-  if (size > static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max())) {
-    throw FormatError(source + " is too large to load (" + std::to_string(size) + " bytes)");
-  }
   std::string bytes(static_cast<std::size_t>(size), '\0');
   std::memcpy(bytes.data(), length, sizeof length);
   file.read_at(8, bytes.data() + 8, bytes.size() - 8);

@@ -133,7 +133,10 @@ class StreamPipeline {
   std::size_t process(const Eigen::Ref<const Eigen::VectorXd>& chunk_mv);
   /// Ends the stream (the last beats come out). reset() before reuse.
   std::size_t finish();
-  /// A new stream with the same model, options and callbacks.
+  /// A new stream with the same model, options and callbacks. Beats still inside the chain (up
+  /// to latency_bound_s() of signal) are dropped: call finish() first to get them. Event and
+  /// alert times restart at 0 s, so a host that resets at a gap in the signal adds the gap's
+  /// start to the times itself (the soak's gap protocol: benchmarks/soak.cpp, docs/reliability.md).
   void reset();
 
   /// A reviewer's label for the beat at time_s (an event already emitted): feeds the drift
