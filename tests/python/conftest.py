@@ -55,8 +55,9 @@ def skip_unless_cores_are_free(threaded_s, serial_s):
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if (cpus or 1) < 2:
         pytest.skip("one CPU: the GIL-release speed-up cannot show")
-    if os.getloadavg()[0] > cpus - 1:
-        pytest.skip(f"machine busy (load {os.getloadavg()[0]:.1f} on {cpus} CPUs); "
+    load = os.getloadavg()[0]
+    if load > cpus - 1:
+        pytest.skip(f"machine busy (load {load:.1f} on {cpus} CPUs); "
                     f"threaded {threaded_s:.3f} s vs serial {serial_s:.3f} s")
 
 
